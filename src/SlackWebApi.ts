@@ -1,0 +1,165 @@
+/**
+ * The one place an HTTP request is made: encode the parameters as a form,
+ * send the token as a Bearer header, turn the answer into data or a typed
+ * error, and retry what is transient.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform/HttpClientError"
+import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
+import { Clock, Context, Duration, Effect, Layer, ParseResult, Schedule, Schema } from "effect"
+import * as SlackConfig from "./SlackConfig.js"
+import {
+  AttemptTimeout,
+  fromCode,
+  HttpStatusError,
+  isTransient,
+  MalformedResponse,
+  NetworkError,
+  retryAfterOf,
+  type RtmMethod,
+  type SlackWebApiError
+} from "./SlackError.js"
+
+/**
+ * The form parameters of a call. `undefined` values are left out; booleans
+ * are sent as `true` / `false`.
+ *
+ * @since 0.1.0
+ */
+export type Params = { readonly [name: string]: boolean | string | number | undefined }
+
+/**
+ * The Web API client.
+ *
+ * `call` POSTs `params` to `{apiUrl}{method}` and decodes an `ok: true`
+ * body with `response`. Any `ok: false` body becomes the method's typed
+ * error; transient failures are retried under the configured policy.
+ *
+ * @since 0.1.0
+ */
+export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<SlackWebApi, {
+  readonly call: <A, I>(
+    method: RtmMethod,
+    params: Params,
+    response: Schema.Schema<A, I>
+  ) => Effect.Effect<A, SlackWebApiError>
+}>() {}
+
+const snippet = (body: string) => body.length > 200 ? `${body.slice(0, 200)}…` : body
+
+/** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
+const rootMessage = (error: unknown): string => {
+  let current = error
+  let message = "unknown cause"
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current.message) message = current.message
+    current = current.cause
+  }
+  return message
+}
+
+/**
+ * Reads a `Retry-After` header: a number of seconds or an HTTP date.
+ * Anything else, or a date in the past, is zero.
+ *
+ * @since 0.1.0
+ */
+export const parseRetryAfter = (header: string | undefined, nowMillis: number): Duration.Duration => {
+  if (header === undefined) return Duration.zero
+  const trimmed = header.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Duration.seconds(Number(trimmed))
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) || date <= nowMillis ? Duration.zero : Duration.millis(date - nowMillis)
+}
+
+const interpret = <A, I>(method: RtmMethod, response: HttpClientResponse, schema: Schema.Schema<A, I>) =>
+  Effect.gen(function*() {
+    const body = yield* Effect.mapError(
+      response.text,
+      (error) => new NetworkError({ method, reason: `reading the body failed: ${rootMessage(error)}` })
+    )
+    const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+    if (response.status === 429) return yield* fromCode(method, "ratelimited", retryAfter)
+    if (response.status < 200 || response.status >= 300) {
+      return yield* new HttpStatusError({ method, status: response.status, body: snippet(body) })
+    }
+    const malformed = (reason: string) => new MalformedResponse({ method, reason, body: snippet(body) })
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      return yield* malformed(body === "" ? "the body is empty" : "the body is not JSON")
+    }
+    if (typeof json !== "object" || json === null || typeof (json as { ok?: unknown }).ok !== "boolean") {
+      return yield* malformed("the body is not an object with a boolean `ok`")
+    }
+    const { error, ok } = json as { ok: boolean; error?: unknown }
+    if (!ok) {
+      if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
+      return yield* fromCode(method, error, retryAfter)
+    }
+    return yield* Effect.mapError(
+      Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })(json),
+      (error) => malformed(ParseResult.TreeFormatter.formatErrorSync(error))
+    )
+  })
+
+/**
+ * The retry schedule actually applied: the user's policy, fed only
+ * transient errors, and never waiting less than `Retry-After`.
+ *
+ * @since 0.1.0
+ */
+export const effectiveRetry = (policy: SlackConfig.RetryPolicy): Schedule.Schedule<unknown, SlackWebApiError> =>
+  policy.pipe(
+    Schedule.intersect(Schedule.identity<SlackWebApiError>().pipe(Schedule.addDelay(retryAfterOf))),
+    Schedule.whileInput(isTransient)
+  )
+
+/**
+ * Builds the client from an `HttpClient` and the {@link SlackConfig.SlackConfig}.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Effect
+  .gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const config = yield* SlackConfig.SlackConfig
+    const schedule = effectiveRetry(config.retry)
+
+    const call = <A, I>(method: RtmMethod, params: Params, response: Schema.Schema<A, I>) => {
+      const form: Array<[string, string]> = []
+      for (const [name, value] of Object.entries(params)) {
+        if (value !== undefined) form.push([name, String(value)])
+      }
+      const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
+        HttpClientRequest.bearerToken(config.token),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyUrlParams(form)
+      )
+      const attempt = client.execute(request).pipe(
+        Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: rootMessage(error) })),
+        Effect.flatMap((res) => interpret(method, res, response)),
+        Effect.timeoutFail({
+          duration: config.timeout,
+          onTimeout: () => new AttemptTimeout({ method, timeout: config.timeout })
+        }),
+        Effect.tapError((error) => Effect.logDebug(`attempt failed: ${error.message}`))
+      )
+      return Effect.retry(attempt, schedule).pipe(Effect.annotateLogs({ module: "SlackWebApi", method }))
+    }
+    return SlackWebApi.of({ call })
+  })
+
+/**
+ * The client as a layer. It needs only an `HttpClient` and a
+ * {@link SlackConfig.SlackConfig}, so any transport will do.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<SlackWebApi, never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Layer.effect(
+  SlackWebApi,
+  make
+)

@@ -1,0 +1,20 @@
+/**
+ * effect-slack-rtm: Slack's Real Time Messaging API as Effects.
+ *
+ * @since 0.1.0
+ */
+
+/** The `rtm.connect` and `rtm.start` methods. @since 0.1.0 */
+export * as Rtm from "./Rtm.js"
+
+/** Convenience layers for Node. @since 0.1.0 */
+export * as Slack from "./Slack.js"
+
+/** Token, API URL, timeout and retry policy. @since 0.1.0 */
+export * as SlackConfig from "./SlackConfig.js"
+
+/** The typed errors. @since 0.1.0 */
+export * as SlackError from "./SlackError.js"
+
+/** The Web API client service. @since 0.1.0 */
+export * as SlackWebApi from "./SlackWebApi.js"

@@ -1,0 +1,182 @@
+/**
+ * A fake Slack on loopback: the Web API methods `rtm.connect` and
+ * `rtm.start` over HTTP, with scriptable answers, for tests and demos.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Redacted, type Scope } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Slack from "../Slack.js"
+import type { Options } from "../SlackConfig.js"
+
+/**
+ * One scripted answer of the Web API.
+ *
+ * @since 0.1.0
+ */
+export interface HttpAnswer {
+  /** HTTP status. Default 200. */
+  readonly status?: number
+  /** Extra response headers, such as `retry-after`. */
+  readonly headers?: Readonly<Record<string, string>>
+  /** A string is sent as it is; anything else as JSON. Default: the method's success. */
+  readonly body?: unknown
+  /** Milliseconds to wait before answering. */
+  readonly delayMillis?: number
+  /** Destroy the connection instead of answering. */
+  readonly destroy?: boolean
+}
+
+/**
+ * A request the fake received.
+ *
+ * @since 0.1.0
+ */
+export interface RecordedRequest {
+  /** The Web API method, such as `rtm.connect`. */
+  readonly method: string
+  /** The request path with its query string. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  /** The raw form body. */
+  readonly body: string
+}
+
+/**
+ * The fake server's script and records.
+ *
+ * @since 0.1.0
+ */
+export interface Service {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string
+  /** `http://127.0.0.1:PORT/api/`, to use as `apiUrl`. */
+  readonly apiUrl: string
+  /** The only token the fake accepts. Others get `invalid_auth`. */
+  readonly token: Redacted.Redacted<string>
+  /** Queues answers for the next calls of `method` (or of any method, with `"*"`). */
+  readonly answerNext: (method: string, ...answers: ReadonlyArray<HttpAnswer>) => Effect.Effect<void>
+  /** Queues `{ ok: false, error: code }` for the next call of `method`. */
+  readonly failNext: (method: string, code: string, headers?: Readonly<Record<string, string>>) => Effect.Effect<void>
+  /** Every Web API request received so far. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Options for `Slack.layer` that point at this fake. */
+  readonly options: Options
+}
+
+/**
+ * The fake Slack as a service.
+ *
+ * @since 0.1.0
+ */
+export class FakeSlack extends Context.Tag("effect-slack-rtm/testing/FakeSlack")<FakeSlack, Service>() {}
+
+/**
+ * The team and user the fake reports.
+ *
+ * @since 0.1.0
+ */
+export const identity = {
+  team: { id: "T0FAKE001", name: "Fake Workspace", domain: "fake-workspace" },
+  self: { id: "U0FAKEBOT", name: "fakebot" }
+} as const
+
+const readBody = (request: Http.IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    request.on("error", reject)
+  })
+
+/**
+ * Starts the fake on 127.0.0.1 with a free port. Closing the scope closes
+ * the server and every connection it holds.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<Service, never, Scope.Scope> = Effect.gen(function*() {
+  const token = "xoxb-fake-token-0000"
+  const scripts = new Map<string, Array<HttpAnswer>>()
+  const recorded: Array<RecordedRequest> = []
+  let origin = ""
+
+  const success = (method: string) =>
+    method === "rtm.connect" || method === "rtm.start"
+      ? { ok: true, url: `${origin.replace("http", "ws")}/rtm`, ...identity }
+      : { ok: false, error: "unknown_method" }
+
+  const authError = (header: string | undefined) =>
+    header === undefined ? "not_authed" : header === `Bearer ${token}` ? undefined : "invalid_auth"
+
+  const nextAnswer = (method: string): HttpAnswer | undefined =>
+    scripts.get(method)?.shift() ?? scripts.get("*")?.shift()
+
+  const handle = async (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+    const url = request.url ?? "/"
+    const method = url.replace(/^\/api\//, "").replace(/\?.*$/, "")
+    const body = await readBody(request)
+    recorded.push({ method, url, headers: { ...request.headers }, body })
+    const answer = nextAnswer(method) ?? {}
+    if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis))
+    if (answer.destroy === true) return void request.socket.destroy()
+    const denied = authError(request.headers.authorization)
+    const payload = answer.body !== undefined
+      ? answer.body
+      : denied !== undefined
+      ? { ok: false, error: denied }
+      : success(method)
+    const text = typeof payload === "string" ? payload : JSON.stringify(payload)
+    response.writeHead(answer.status ?? 200, {
+      "content-type": typeof payload === "string" ? "text/html" : "application/json; charset=utf-8",
+      ...answer.headers
+    })
+    response.end(text)
+  }
+
+  const server = yield* Effect.acquireRelease(
+    Effect.async<Http.Server>((resume) => {
+      const server = Http.createServer((request, response) => {
+        handle(request, response).catch(() => response.destroy())
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+    }),
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const answerNext = (method: string, ...answers: ReadonlyArray<HttpAnswer>) =>
+    Effect.sync(() => {
+      const queue = scripts.get(method) ?? []
+      queue.push(...answers)
+      scripts.set(method, queue)
+    })
+
+  return {
+    url: origin,
+    apiUrl: `${origin}/api/`,
+    token: Redacted.make(token),
+    answerNext,
+    failNext: (method, code, headers) => answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
+    requests: Effect.sync(() => recorded.slice()),
+    options: { token: Redacted.make(token), apiUrl: `${origin}/api/` }
+  } satisfies Service
+})
+
+/**
+ * The fake as a layer, together with `Slack.layer` pointed at it.
+ * `options` override the defaults, such as the retry policy.
+ *
+ * @since 0.1.0
+ */
+export const layer = (
+  options: Partial<Options> = {}
+): Layer.Layer<FakeSlack | Slack.Services> =>
+  Layer.unwrapEffect(
+    Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
+  ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make)))

@@ -1,0 +1,8 @@
+/**
+ * Test kit: a fake Slack on loopback for tests and demos.
+ *
+ * @since 0.1.0
+ */
+
+/** A fake Slack server on 127.0.0.1. @since 0.1.0 */
+export * as FakeSlack from "./FakeSlack.js"

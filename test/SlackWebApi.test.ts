@@ -1,0 +1,178 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Fiber, Option, Schedule, TestClock } from "effect"
+import * as Rtm from "../src/Rtm.js"
+import { parseRetryAfter } from "../src/SlackWebApi.js"
+import { capturingLogger, scriptedWebApi, secretToken } from "./helpers.js"
+
+const ok = {
+  body: {
+    ok: true,
+    url: "wss://example.test/ws",
+    team: { id: "T1", name: "Team", domain: "team" },
+    self: { id: "U1", name: "bot" }
+  }
+}
+const fail = (code: string, headers?: Record<string, string>) => ({
+  body: { ok: false, error: code },
+  ...(headers ? { headers } : {})
+})
+
+describe("SlackWebApi", () => {
+  it.effect("sends a form-encoded POST with the token only in the Authorization header", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([ok])
+      const result = yield* Rtm.connect({ batch_presence_aware: true, presence_sub: false }).pipe(
+        Effect.provide(layer)
+      )
+      expect(result.url).toBe("wss://example.test/ws")
+      expect(result.team).toMatchObject({ id: "T1", domain: "team" })
+      const [request] = seen
+      expect(request?.url).toBe("https://slack.test/api/rtm.connect")
+      expect(request?.headers["authorization"]).toBe(`Bearer ${secretToken}`)
+      expect(request?.headers["content-type"]).toBe("application/x-www-form-urlencoded")
+      expect(request?.body).toBe("batch_presence_aware=true&presence_sub=false")
+      expect(request?.body).not.toContain(secretToken)
+      expect(request?.url).not.toContain(secretToken)
+    }))
+
+  it.effect("sends all seven rtm.start parameters", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([ok])
+      yield* Rtm.start({
+        batch_presence_aware: true,
+        include_locale: true,
+        mpim_aware: true,
+        no_latest: false,
+        no_unreads: true,
+        presence_sub: true,
+        simple_latest: true
+      }).pipe(Effect.provide(layer))
+      expect(seen[0]?.url).toBe("https://slack.test/api/rtm.start")
+      expect(new URLSearchParams(seen[0]?.body).size).toBe(7)
+    }))
+
+  it.effect("keeps fields Slack adds later", () =>
+    Effect.gen(function*() {
+      const { layer } = scriptedWebApi([{ body: { ...ok.body, brand_new_field: 7 } }])
+      const result = yield* Rtm.connect().pipe(Effect.provide(layer))
+      expect((result as unknown as Record<string, unknown>)["brand_new_field"]).toBe(7)
+    }))
+
+  it.effect("does not retry before Retry-After: 30 has passed, then succeeds", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([{ status: 429, headers: { "retry-after": "30" }, body: "" }, ok])
+      const fiber = yield* Effect.fork(Rtm.connect().pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("29 seconds")
+      expect(seen).toHaveLength(1)
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust("8 seconds")
+      const result = yield* Fiber.join(fiber)
+      expect(result.self.id).toBe("U1")
+      expect(seen).toHaveLength(2)
+    }))
+
+  it.effect("ratelimited with HTTP 200 also honours Retry-After and carries it", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([fail("ratelimited", { "retry-after": "12" })], { retry: Schedule.stop })
+      const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+      expect(error._tag).toBe("Ratelimited")
+      if (error._tag === "Ratelimited") expect(Duration.toSeconds(error.retryAfter)).toBe(12)
+      expect(seen).toHaveLength(1)
+    }))
+
+  it.effect("retries each transient failure, then succeeds", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([
+        fail("internal_error"),
+        fail("service_unavailable"),
+        { status: 503, body: "<html>down</html>" },
+        ok
+      ])
+      const fiber = yield* Effect.fork(Rtm.connect().pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("1 minute")
+      const result = yield* Fiber.join(fiber)
+      expect(result.team.id).toBe("T1")
+      expect(seen).toHaveLength(4)
+    }))
+
+  it.effect("bounds the attempts and surfaces the last typed error", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([fail("internal_error"), fail("service_unavailable")])
+      const fiber = yield* Effect.fork(Effect.flip(Rtm.connect().pipe(Effect.provide(layer))))
+      yield* TestClock.adjust("10 minutes")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("ServiceUnavailable")
+      expect(seen).toHaveLength(5)
+    }))
+
+  it.effect("invalid_auth fails at once after exactly one request", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([fail("invalid_auth"), ok])
+      const exit = yield* Effect.exit(Rtm.connect().pipe(Effect.provide(layer)))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(seen).toHaveLength(1)
+    }))
+
+  it.effect("an attempt that hangs fails with AttemptTimeout", () =>
+    Effect.gen(function*() {
+      const { layer } = scriptedWebApi(["hang"], { retry: Schedule.stop, timeout: "5 seconds" })
+      const fiber = yield* Effect.fork(Effect.flip(Rtm.connect().pipe(Effect.provide(layer))))
+      yield* TestClock.adjust("4 seconds")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("AttemptTimeout")
+    }))
+
+  it.effect("a timed-out attempt is retried", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi(["hang", ok], { timeout: "5 seconds" })
+      const fiber = yield* Effect.fork(Rtm.connect().pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(seen).toHaveLength(2)
+    }))
+
+  it.effect("non-2xx, non-JSON and ill-shaped bodies are typed errors", () =>
+    Effect.gen(function*() {
+      const cases = [
+        [{ status: 404, body: "<html>nope</html>" }, "HttpStatusError"],
+        [{ body: "{\"ok\": tru" }, "MalformedResponse"],
+        [{ body: "" }, "MalformedResponse"],
+        [{ body: "null" }, "MalformedResponse"],
+        [{ body: { ok: true, url: 42 } }, "MalformedResponse"],
+        [{ body: { ok: false } }, "MalformedResponse"]
+      ] as const
+      for (const [answer, tag] of cases) {
+        const { layer } = scriptedWebApi([answer])
+        const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+        expect(error._tag).toBe(tag)
+      }
+    }))
+
+  it.effect("the token appears in no error message and no log line", () =>
+    Effect.gen(function*() {
+      const logs = capturingLogger()
+      const { layer } = scriptedWebApi([
+        fail("internal_error"),
+        { status: 502, body: "<html>bad gateway</html>" },
+        "hang"
+      ], { timeout: "1 second" })
+      const fiber = yield* Effect.fork(
+        Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      )
+      yield* TestClock.adjust("5 minutes")
+      const error = yield* Fiber.join(fiber)
+      expect(logs.lines.length).toBeGreaterThanOrEqual(3)
+      const everything = [...logs.lines, error.message, JSON.stringify(error), String(error)].join("\n")
+      expect(everything).not.toContain(secretToken)
+    }))
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z")
+    expect(Duration.toSeconds(parseRetryAfter("30", now))).toBe(30)
+    expect(Duration.toSeconds(parseRetryAfter("Thu, 01 Jan 2026 00:00:45 GMT", now))).toBe(45)
+    expect(Duration.toMillis(parseRetryAfter("yesterday-ish", now))).toBe(0)
+    expect(Duration.toMillis(parseRetryAfter(undefined, now))).toBe(0)
+  })
+})
