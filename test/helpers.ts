@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import type { HttpClientRequest } from "@effect/platform/HttpClientRequest"
-import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { type Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as Path from "node:path"
 import * as SlackConfig from "../src/SlackConfig.js"
 import * as SlackWebApi from "../src/SlackWebApi.js"
@@ -31,7 +31,7 @@ export interface Canned {
  */
 export const scriptedWebApi = (
   answers: ReadonlyArray<Canned | "hang">,
-  options: { readonly retry?: SlackConfig.RetryPolicy; readonly timeout?: string } = {}
+  options: { readonly retry?: SlackConfig.RetryPolicy; readonly timeout?: Duration.DurationInput } = {}
 ) => {
   const seen: Array<SeenRequest> = []
   const client = HttpClient.make((request: HttpClientRequest, url) => {
