@@ -1,12 +1,15 @@
 /**
  * A fake Slack on loopback: the Web API methods `rtm.connect` and
- * `rtm.start` over HTTP, with scriptable answers, for tests and demos.
+ * `rtm.start` over HTTP with scriptable answers, and the RTM WebSocket with
+ * `hello`, pongs, acks, scripted events and injected faults. For tests and
+ * demos; it listens on 127.0.0.1 only.
  *
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Redacted, type Scope } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
 import type { Options } from "../SlackConfig.js"
 
@@ -44,6 +47,20 @@ export interface RecordedRequest {
 }
 
 /**
+ * How the fake greets the next sockets.
+ *
+ * @since 0.1.0
+ */
+export interface HelloScript {
+  /** Milliseconds to wait before `hello`. */
+  readonly delayMillis?: number
+  /** Never say `hello`. */
+  readonly skip?: boolean
+  /** Say `hello` twice. */
+  readonly twice?: boolean
+}
+
+/**
  * The fake server's script and records.
  *
  * @since 0.1.0
@@ -63,6 +80,33 @@ export interface Service {
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** Options for `Slack.layer` that point at this fake. */
   readonly options: Options
+
+  /** Sends an event (any JSON value) on every open socket. Returns how many got it. */
+  readonly push: (event: unknown) => Effect.Effect<number>
+  /** Sends a raw frame, text or binary, on every open socket. */
+  readonly pushRaw: (frame: string | Uint8Array) => Effect.Effect<number>
+  /** Destroys every open socket's TCP connection, with no close frame. */
+  readonly dropSockets: Effect.Effect<void>
+  /** Closes every open socket with `code`. */
+  readonly closeSockets: (code: number, reason?: string) => Effect.Effect<void>
+  /** Sends `goodbye` on every open socket, and does not close it. */
+  readonly goodbye: Effect.Effect<void>
+  /** While silent, the fake answers nothing: no pongs, no acks, no hello. */
+  readonly setSilent: (silent: boolean) => Effect.Effect<void>
+  /** How the next sockets are greeted. */
+  readonly setHello: (script: HelloScript) => Effect.Effect<void>
+  /** Answers the next `message` frame with `{ ok: false, error: { code, msg } }`. */
+  readonly rejectNext: (code: number, msg: string) => Effect.Effect<void>
+  /** Every frame the client sent, parsed, in order. */
+  readonly received: Effect.Effect<ReadonlyArray<Readonly<Record<string, unknown>>>>
+  /** Waits until the client has sent a frame that satisfies `predicate`, and returns it. */
+  readonly awaitReceived: (
+    predicate: (frame: Readonly<Record<string, unknown>>) => boolean
+  ) => Effect.Effect<Readonly<Record<string, unknown>>>
+  /** How many sockets were accepted so far. */
+  readonly connections: Effect.Effect<number>
+  /** How many sockets are open now. */
+  readonly openSockets: Effect.Effect<number>
 }
 
 /**
@@ -150,6 +194,85 @@ export const make: Effect.Effect<Service, never, Scope.Scope> = Effect.gen(funct
   )
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+  const sockets = new Set<WebSocket>()
+  const received: Array<Readonly<Record<string, unknown>>> = []
+  const waiters = new Set<() => void>()
+  const rejections: Array<{ code: number; msg: string }> = []
+  let hello: HelloScript = {}
+  let silent = false
+  let accepted = 0
+  let lastTs = 1_700_000_000_000_000
+
+  const onClientFrame = (socket: WebSocket, data: string) => {
+    let frame: Record<string, unknown>
+    try {
+      frame = JSON.parse(data)
+    } catch {
+      frame = { unparsable: data }
+    }
+    received.push(frame)
+    for (const wake of waiters) wake()
+    if (silent) return
+    if (frame["type"] === "ping") socket.send(JSON.stringify({ ...frame, type: "pong", reply_to: frame["id"] }))
+    if (frame["type"] === "message") {
+      const rejection = rejections.shift()
+      const ts = String(++lastTs).replace(/(\d{6})$/, ".$1")
+      socket.send(JSON.stringify(
+        rejection !== undefined
+          ? { ok: false, reply_to: frame["id"], error: rejection }
+          : { ok: true, reply_to: frame["id"], ts, text: frame["text"] }
+      ))
+    }
+  }
+
+  const wss = yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const wss = new WebSocketServer({ server, path: "/rtm" })
+      wss.on("connection", (socket) => {
+        accepted++
+        sockets.add(socket)
+        socket.on("close", () => sockets.delete(socket))
+        socket.on("error", () => sockets.delete(socket))
+        socket.on("message", (data, isBinary) => onClientFrame(socket, isBinary ? "" : data.toString()))
+        const script = hello
+        if (script.skip === true) return
+        const greet = () => {
+          if (silent || socket.readyState !== socket.OPEN) return
+          socket.send("{\"type\":\"hello\"}")
+          if (script.twice === true) socket.send("{\"type\":\"hello\"}")
+        }
+        if (script.delayMillis === undefined) greet()
+        else setTimeout(greet, script.delayMillis).unref()
+      })
+      return wss
+    }),
+    (wss) =>
+      Effect.async<void>((resume) => {
+        for (const socket of wss.clients) socket.terminate()
+        wss.close(() => resume(Effect.void))
+      })
+  )
+
+  const everySocket = (f: (socket: WebSocket) => void) =>
+    Effect.sync(() => {
+      for (const socket of sockets) if (socket.readyState === socket.OPEN) f(socket)
+      return sockets.size
+    })
+
+  const awaitReceived = (predicate: (frame: Readonly<Record<string, unknown>>) => boolean) =>
+    Effect.async<Readonly<Record<string, unknown>>>((resume) => {
+      const check = () => {
+        const found = received.find(predicate)
+        if (found === undefined) return false
+        waiters.delete(wake)
+        resume(Effect.succeed(found))
+        return true
+      }
+      const wake = () => void check()
+      if (!check()) waiters.add(wake)
+      return Effect.sync(() => waiters.delete(wake))
+    })
+
   const answerNext = (method: string, ...answers: ReadonlyArray<HttpAnswer>) =>
     Effect.sync(() => {
       const queue = scripts.get(method) ?? []
@@ -164,7 +287,19 @@ export const make: Effect.Effect<Service, never, Scope.Scope> = Effect.gen(funct
     answerNext,
     failNext: (method, code, headers) => answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
     requests: Effect.sync(() => recorded.slice()),
-    options: { token: Redacted.make(token), apiUrl: `${origin}/api/` }
+    options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
+    push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
+    pushRaw: (frame) => everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" })),
+    dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
+    closeSockets: (code, reason) => Effect.asVoid(everySocket((socket) => socket.close(code, reason))),
+    goodbye: Effect.asVoid(everySocket((socket) => socket.send("{\"type\":\"goodbye\"}"))),
+    setSilent: (value) => Effect.sync(() => void (silent = value)),
+    setHello: (script) => Effect.sync(() => void (hello = script)),
+    rejectNext: (code, msg) => Effect.sync(() => void rejections.push({ code, msg })),
+    received: Effect.sync(() => received.slice()),
+    awaitReceived,
+    connections: Effect.sync(() => accepted),
+    openSockets: Effect.sync(() => wss.clients.size)
   } satisfies Service
 })
 

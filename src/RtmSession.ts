@@ -1,0 +1,377 @@
+/**
+ * An RTM session as one scoped resource. Opening it connects and waits for
+ * `hello`; it then keeps itself alive with pings, reconnects after every
+ * fault, and ends only when its scope closes or Slack answers with a
+ * permanent error. Closing the scope closes the socket and leaves nothing
+ * running.
+ *
+ * @since 0.1.0
+ */
+import type { Socket } from "@effect/platform"
+import {
+  Clock,
+  Data,
+  Deferred,
+  Duration,
+  Effect,
+  Mailbox,
+  RateLimiter,
+  Runtime,
+  Schedule,
+  type Scope,
+  Stream,
+  SubscriptionRef
+} from "effect"
+import * as Connection from "./internal/connection.js"
+import * as Metrics from "./internal/metrics.js"
+import * as Outbox from "./internal/outbox.js"
+import { isRecoverable, reconnectSchedule } from "./internal/reconnect.js"
+import * as Rtm from "./Rtm.js"
+import type { Reply, RtmEvent } from "./RtmEvent.js"
+import {
+  Disconnected,
+  MalformedAck,
+  MessageTooLong,
+  type SendError,
+  SessionClosed
+} from "./RtmSessionError.js"
+import type { RtmStartError } from "./SlackError.js"
+import type { SlackWebApi } from "./SlackWebApi.js"
+
+/**
+ * What ends a session: a permanent Web API error (`InvalidAuth`,
+ * `AccountInactive`, …), or the last `Disconnected` once a bounded
+ * reconnect policy gives up.
+ *
+ * @since 0.1.0
+ */
+export type SessionError = RtmStartError | Disconnected
+
+/**
+ * Where a session stands.
+ *
+ * @since 0.1.0
+ */
+export type SessionState = Data.TaggedEnum<{
+  Connecting: {}
+  Connected: { readonly self: Rtm.Self; readonly team: Rtm.Team }
+  Reconnecting: { readonly attempt: number; readonly cause: Disconnected }
+  Closed: { readonly reason: string }
+}>
+
+/**
+ * Constructors and matchers of {@link SessionState}.
+ *
+ * @since 0.1.0
+ */
+export const SessionState = Data.taggedEnum<SessionState>()
+
+/**
+ * The options of {@link make}. Every one has a default.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The method that opens each connection. Default `rtm.connect`. */
+  readonly method?: "rtm.connect" | "rtm.start"
+  /** Its parameters, sent again on every reconnect. */
+  readonly connect?: Rtm.RtmConnectParams | Rtm.RtmStartParams
+  /** Time allowed from the start of a connection to `hello`. Default 10 s. */
+  readonly helloTimeout?: Duration.DurationInput
+  /** Time between pings. Default 30 s. */
+  readonly pingInterval?: Duration.DurationInput
+  /** Time a ping may wait for its pong before the socket is torn down. Default 10 s. */
+  readonly pongTimeout?: Duration.DurationInput
+  /** Time a written message may wait for its ack. Default 10 s. */
+  readonly ackTimeout?: Duration.DurationInput
+  /** Delays between reconnects. Default {@link defaultReconnect}. */
+  readonly reconnect?: Schedule.Schedule<unknown, Disconnected>
+  /** A connection that lived this long starts the backoff over. Default 30 s. */
+  readonly stableAfter?: Duration.DurationInput
+  /** Events buffered for a slow consumer; past that they are dropped and counted. Default 10,000. */
+  readonly inboundCapacity?: number
+  /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
+  readonly outboundCapacity?: number
+  /** Outbound throttle (token bucket), or `false`. Default 3 per 3 s: 1 per second, bursts of 3. */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | false
+}
+
+/**
+ * The default reconnect policy: at once, then exponential from 500 ms,
+ * doubling, jittered, capped at 30 s, forever. A connection that lived
+ * `stableAfter` starts it over, and a `Retry-After` is always waited out.
+ *
+ * @since 0.1.0
+ */
+export const defaultReconnect: Schedule.Schedule<unknown, Disconnected> = Schedule.once.pipe(
+  Schedule.andThen(
+    Schedule.exponential("500 millis", 2).pipe(
+      Schedule.jittered,
+      Schedule.union(Schedule.spaced("30 seconds"))
+    )
+  )
+)
+
+/**
+ * A message to post.
+ *
+ * @since 0.1.0
+ */
+export interface OutgoingMessage {
+  readonly channel: string
+  readonly text: string
+  /** Reply in this thread. */
+  readonly thread_ts?: string
+}
+
+/**
+ * Slack's ack of a message: its timestamp, and the text as Slack stored it
+ * (links may be rewritten).
+ *
+ * @since 0.1.0
+ */
+export interface MessageAck {
+  readonly ts: string
+  readonly text: string
+}
+
+/**
+ * A live session.
+ *
+ * @since 0.1.0
+ */
+export interface RtmSession {
+  /**
+   * Every event, in order. Consume it once (use `Stream.broadcast` to fan
+   * out). It fails with the error that ended the session, and ends when
+   * the scope closes.
+   */
+  readonly events: Stream.Stream<RtmEvent, SessionError>
+  /** The current state, then every change. */
+  readonly state: Stream.Stream<SessionState>
+  /** Posts a message; resolves with Slack's ack. */
+  readonly sendMessage: (message: OutgoingMessage) => Effect.Effect<MessageAck, SendError>
+  /** Says the user is typing in `channel` (Slack asks for at most one per 3 s per channel). */
+  readonly typing: (channel: string) => Effect.Effect<void, SendError>
+  /** Replaces the presence subscription; it is sent again after every reconnect. */
+  readonly subscribePresence: (ids: ReadonlyArray<string>) => Effect.Effect<void, SendError>
+  /** Asks once for the presence of up to 500 users. */
+  readonly presenceQuery: (ids: ReadonlyArray<string>) => Effect.Effect<void, SendError>
+  /** Pings the server; resolves with the round trip. */
+  readonly ping: () => Effect.Effect<Duration.Duration, SendError>
+  /** Sends any other frame; an id is assigned. Resolves with it once written; replies arrive as `unmatched_reply`. */
+  readonly send: (frame: { readonly type: string; readonly [key: string]: unknown }) => Effect.Effect<number, SendError>
+}
+
+/** Slack's limit on message text. */
+export const messageTextLimit = 4_000
+
+/**
+ * Opens a session. Succeeds once the first `hello` arrives; fails with the
+ * typed error if the first connect fails permanently.
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<RtmSession, SessionError, SlackWebApi | Socket.WebSocketConstructor | Scope.Scope> =>
+  Effect.gen(function*() {
+    const helloTimeout = Duration.decode(options.helloTimeout ?? "10 seconds")
+    const pingInterval = Duration.decode(options.pingInterval ?? "30 seconds")
+    const pongTimeout = Duration.decode(options.pongTimeout ?? "10 seconds")
+    const ackTimeout = Duration.decode(options.ackTimeout ?? "10 seconds")
+    const stableAfter = Duration.toMillis(options.stableAfter ?? "30 seconds")
+    const params = options.connect ?? {}
+    const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
+
+    const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
+    const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({
+      capacity: options.inboundCapacity ?? 10_000,
+      strategy: "dropping"
+    })
+    const outbox = yield* Outbox.make({ capacity: options.outboundCapacity ?? 1_000, ackTimeout })
+    const throttle = options.rateLimit === false
+      ? <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
+      : yield* RateLimiter.make({
+        limit: options.rateLimit?.limit ?? 3,
+        interval: options.rateLimit?.interval ?? "3 seconds",
+        algorithm: "token-bucket"
+      })
+    const firstHello = yield* Deferred.make<void, SessionError>()
+    const connected = yield* Effect.makeLatch(false)
+    const runtime = yield* Effect.runtime<never>()
+    const runLog = Runtime.runFork(runtime)
+    let current: Connection.Connection | undefined
+    let ended: string | undefined
+    let shuttingDown = false
+    let presence: ReadonlyArray<string> = []
+    let dropped = 0
+    let failures = 0
+
+    const deliver = (event: RtmEvent) => {
+      Metrics.eventsReceived.unsafeUpdate(event.type, [])
+      if (event.type === "undecodable") {
+        Metrics.decodeFailures.unsafeUpdate(1, [])
+        runLog(Effect.logWarning(`undecodable frame: ${event.reason}`))
+      }
+      if (dropped > 0 && mailbox.unsafeOffer({ type: "events_dropped", count: dropped })) dropped = 0
+      if (dropped > 0 || !mailbox.unsafeOffer(event)) {
+        if (dropped++ === 0) runLog(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
+        Metrics.eventsDropped.unsafeUpdate(1, [])
+      }
+    }
+
+    const onReply = (reply: Reply) => {
+      if (!outbox.resolve(reply.reply_to, reply.raw)) {
+        deliver({ type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw })
+      }
+    }
+
+    const pingOn = (connection: Connection.Connection) =>
+      Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        yield* outbox.request(connection.write, { type: "ping" }, pongTimeout)
+        const roundTrip = Duration.millis((yield* Clock.currentTimeMillis) - started)
+        yield* Metrics.pingRoundTrip(Effect.succeed(roundTrip))
+        return roundTrip
+      })
+
+    const keepalive = (connection: Connection.Connection) =>
+      Effect.sleep(pingInterval).pipe(
+        Effect.zipRight(pingOn(connection)),
+        Effect.forever,
+        Effect.catchAll(() =>
+          Effect.sync(() =>
+            connection.drop({ reason: "pong_timeout", detail: `no pong within ${Duration.format(pongTimeout)}` })
+          )
+        )
+      )
+
+    /** One connection, from `rtm.connect` to its end. Succeeds only with a permanent error. */
+    const connectOnce = Effect.gen(function*() {
+      const attempt = failures
+      const opened = yield* Effect.gen(function*() {
+        const info = yield* callConnect
+        const connection = yield* Connection.open(info.url, {
+          helloTimeout,
+          graceful: () => shuttingDown
+        }, { onEvent: deliver, onReply })
+        return { info, connection }
+      }).pipe(Effect.withSpan(attempt === 0 ? "RtmSession.connect" : "RtmSession.reconnect", {
+        attributes: { attempt }
+      }))
+      const { connection, info } = opened
+      const helloAt = yield* Clock.currentTimeMillis
+      failures = 0
+      current = connection
+      yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
+      yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
+      if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
+      yield* connected.open
+      yield* Deferred.succeed(firstHello, void 0)
+      yield* Effect.forkScoped(outbox.drain(connection.write, throttle))
+      yield* Effect.forkScoped(keepalive(connection))
+      const drop = yield* Effect.flip(connection.closed)
+      const lived = (yield* Clock.currentTimeMillis) - helloAt
+      return yield* new Disconnected({ ...drop, stable: lived >= stableAfter })
+    }).pipe(
+      Effect.scoped,
+      Effect.catchAll((error: SessionError | Connection.Drop) =>
+        "_tag" in error
+          ? error._tag === "Disconnected"
+            ? Effect.fail(error)
+            : isRecoverable(error)
+            ? Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
+            : Effect.succeed(error)
+          : Effect.fail(new Disconnected({ ...error, stable: false }))
+      ),
+      Effect.ensuring(Effect.suspend(() => {
+        current = undefined
+        return connected.close
+      })),
+      Effect.tapError((cause) =>
+        Effect.gen(function*() {
+          outbox.disconnected(cause)
+          failures++
+          Metrics.reconnects.unsafeUpdate(cause.reason, [])
+          yield* SubscriptionRef.set(state, SessionState.Reconnecting({ attempt: failures, cause }))
+          yield* Effect.logWarning(`${cause.message}; reconnecting (attempt ${failures})`)
+        })
+      )
+    )
+
+    const end = (error: SessionError) =>
+      Effect.gen(function*() {
+        ended = error.message
+        yield* Effect.logError(`session ended: ${error.message}`)
+        yield* SubscriptionRef.set(state, SessionState.Closed({ reason: error.message }))
+        yield* outbox.close(error.message)
+        yield* mailbox.fail(error)
+        yield* Deferred.fail(firstHello, error)
+        yield* connected.open
+      })
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        if (ended !== undefined) return
+        ended = "the session's scope closed"
+        yield* SubscriptionRef.set(state, SessionState.Closed({ reason: ended }))
+        yield* outbox.close(ended)
+        yield* mailbox.end
+        yield* connected.open
+        yield* Effect.logInfo("session closed")
+      })
+    )
+    yield* connectOnce.pipe(
+      Effect.retry(reconnectSchedule(options.reconnect ?? defaultReconnect)),
+      Effect.matchEffect({ onSuccess: end, onFailure: end }),
+      Effect.forkScoped
+    )
+    yield* Effect.addFinalizer(() => Effect.sync(() => void (shuttingDown = true)))
+    yield* Deferred.await(firstHello)
+
+    const whenConnected: Effect.Effect<Connection.Connection, SessionClosed> = Effect.suspend(() =>
+      current !== undefined
+        ? Effect.succeed(current)
+        : ended !== undefined
+        ? Effect.fail(new SessionClosed({ reason: ended }))
+        : Effect.zipRight(connected.await, whenConnected)
+    )
+
+    const record = <A, E extends { readonly _tag: string }, R>(outcome: string, effect: Effect.Effect<A, E, R>) =>
+      effect.pipe(Effect.tapBoth({
+        onFailure: (error) => Effect.sync(() => Metrics.sends.unsafeUpdate(error._tag, [])),
+        onSuccess: () => Effect.sync(() => Metrics.sends.unsafeUpdate(outcome, []))
+      }))
+
+    const sendMessage = (message: OutgoingMessage) =>
+      record(
+        "acked",
+        Effect.gen(function*() {
+          if (message.text.length > messageTextLimit) {
+            return yield* new MessageTooLong({ length: message.text.length, limit: messageTextLimit })
+          }
+          const { id, reply } = yield* outbox.send({ type: "message", ...message }, true)
+          if (typeof reply["ts"] !== "string") return yield* new MalformedAck({ id, raw: reply })
+          return { ts: reply["ts"], text: typeof reply["text"] === "string" ? reply["text"] : message.text }
+        })
+      )
+
+    const send = (frame: { readonly type: string; readonly [key: string]: unknown }) =>
+      record("written", Effect.map(outbox.send(frame, false), ({ id }) => id))
+
+    return {
+      events: Mailbox.toStream(mailbox),
+      state: state.changes,
+      sendMessage,
+      typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
+      subscribePresence: (ids) =>
+        Effect.suspend(() => {
+          presence = [...ids]
+          return Effect.asVoid(send({ type: "presence_sub", ids: presence }))
+        }),
+      presenceQuery: (ids) => Effect.asVoid(send({ type: "presence_query", ids: [...ids] })),
+      ping: () => Effect.flatMap(whenConnected, pingOn),
+      send
+    } satisfies RtmSession
+  }).pipe(Effect.annotateLogs({ module: "RtmSession" }))
