@@ -6,3 +6,6 @@
 
 /** A fake Slack server on 127.0.0.1. @since 0.1.0 */
 export * as FakeSlack from "./FakeSlack.js"
+
+/** In-memory layers for unit tests under TestClock. @since 0.1.0 */
+export * as SlackTest from "./SlackTest.js"

@@ -1,0 +1,367 @@
+import { describe, expect, it } from "@effect/vitest"
+import {
+  Chunk,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Schedule,
+  Stream,
+  TestClock
+} from "effect"
+import * as RtmSession from "../src/RtmSession.js"
+import * as SlackTest from "../src/testing/SlackTest.js"
+
+const quiet = Logger.minimumLogLevel(LogLevel.None)
+const testLayer = Layer.merge(SlackTest.layer, quiet)
+
+/** Lets forked fibers run without moving the clock. */
+const settle = Effect.repeatN(Effect.yieldNow(), 20)
+
+const connectCount = Effect.map(SlackTest.SlackTest, (t) => t.calls).pipe(Effect.flatten, Effect.map((c) => c.length))
+const sentOf = (type: string) =>
+  Effect.gen(function*() {
+    const test = yield* SlackTest.SlackTest
+    const sockets = yield* test.sockets
+    return sockets.flatMap((socket) => socket.sent.filter((frame) => frame["type"] === type))
+  })
+const currentState = (session: RtmSession.RtmSession) =>
+  session.state.pipe(Stream.take(1), Stream.runHead, Effect.map(Option.getOrThrow))
+
+describe("RtmSession under TestClock", () => {
+  it.scoped("make succeeds after hello and reports Connected", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const state = yield* currentState(session)
+      expect(state._tag).toBe("Connected")
+      if (state._tag === "Connected") expect(state.self.name).toBe("fakebot")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a permanent error on the first connect fails make with that typed error", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.failNextConnect("account_inactive")
+      const error = yield* Effect.flip(RtmSession.make())
+      expect(error._tag).toBe("AccountInactive")
+      expect(yield* connectCount).toBe(1)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("no hello within helloTimeout tears the socket down and reconnects", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ hello: false })
+      const fiber = yield* Effect.fork(RtmSession.make({ helloTimeout: "5 seconds" }))
+      yield* settle
+      expect(yield* connectCount).toBe(1)
+      yield* TestClock.adjust("4999 millis")
+      expect((yield* test.socket).isOpen).toBe(true)
+      yield* test.setAuto({ hello: true })
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      const sockets = yield* test.sockets
+      expect(sockets[0]?.isOpen).toBe(false)
+      expect(yield* connectCount).toBe(2)
+      const session = yield* Fiber.join(fiber)
+      expect((yield* currentState(session))._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a missing pong tears the socket down at pingInterval + pongTimeout, and it reconnects", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ pingInterval: "30 seconds", pongTimeout: "10 seconds" })
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* sentOf("ping")).toHaveLength(1)
+      yield* test.setAuto({ pong: false })
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* sentOf("ping")).toHaveLength(2)
+      yield* TestClock.adjust("9999 millis")
+      expect((yield* test.socket).isOpen).toBe(true)
+      yield* test.setAuto({ pong: true })
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      const [first, second] = yield* test.sockets
+      expect(first?.isOpen).toBe(false)
+      expect(second?.isOpen).toBe(true)
+      const state = yield* currentState(session)
+      expect(state._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("ping() measures a round trip", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const roundTrip = yield* session.ping()
+      expect(Duration.toMillis(roundTrip)).toBe(0)
+      expect(yield* sentOf("ping")).toHaveLength(1)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("backs off between failed reconnects and starts over after a stable connection", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* RtmSession.make({
+        reconnect: Schedule.exponential("1 second"),
+        stableAfter: "1 minute",
+        pingInterval: "1 hour"
+      })
+      yield* test.setAuto({ hello: false })
+      yield* (yield* test.socket).close(1006)
+      yield* settle
+      // failed attempt 1 (the drop); retry after 1 s, which waits 10 s for hello and fails
+      expect(yield* connectCount).toBe(1)
+      yield* TestClock.adjust("1 second")
+      expect(yield* connectCount).toBe(2)
+      yield* TestClock.adjust("10 seconds") // hello timeout
+      yield* TestClock.adjust("1999 millis")
+      expect(yield* connectCount).toBe(2)
+      yield* TestClock.adjust("1 millis") // second delay: 2 s
+      expect(yield* connectCount).toBe(3)
+      yield* test.setAuto({ hello: true })
+      yield* TestClock.adjust("10 seconds") // hello timeout again, then 4 s
+      yield* TestClock.adjust("4 seconds")
+      expect(yield* connectCount).toBe(4)
+      // this connection says hello and lives for 2 minutes: stable
+      yield* TestClock.adjust("2 minutes")
+      yield* (yield* test.socket).close(1011)
+      yield* settle
+      yield* TestClock.adjust("999 millis")
+      expect(yield* connectCount).toBe(4)
+      yield* TestClock.adjust("1 millis") // back to the first delay, 1 s, not 8 s
+      expect(yield* connectCount).toBe(5)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("the default policy reconnects at once after a drop", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* RtmSession.make()
+      yield* (yield* test.socket).close(1001, "going away")
+      yield* settle
+      expect(yield* connectCount).toBe(2)
+      expect((yield* test.socket).isOpen).toBe(true)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a Ratelimited rtm.connect waits out its Retry-After", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* RtmSession.make()
+      yield* test.failNextConnect("ratelimited", "30 seconds")
+      yield* (yield* test.socket).close(1006)
+      yield* settle
+      expect(yield* connectCount).toBe(2)
+      yield* TestClock.adjust("29 seconds")
+      expect(yield* connectCount).toBe(2)
+      yield* TestClock.adjust("1 second")
+      expect(yield* connectCount).toBe(3)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("an ack that never comes fails with AckTimeout", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ ack: false })
+      const session = yield* RtmSession.make({ ackTimeout: "5 seconds" })
+      const fiber = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "hi" }))
+      yield* TestClock.adjust("4999 millis")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      expect(error._tag).toBe("AckTimeout")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("an error ack becomes SendRejected with code and msg", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ ack: false })
+      const session = yield* RtmSession.make()
+      const fiber = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "hi" }))
+      yield* settle
+      const socket = yield* test.socket
+      const id = socket.sent.find((frame) => frame["type"] === "message")?.["id"]
+      yield* socket.push({ ok: false, reply_to: id, error: { code: 2, msg: "message text is missing" } })
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      expect(error).toMatchObject({ _tag: "SendRejected", code: 2, msg: "message text is missing" })
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a send on the wire when the socket drops fails with DeliveryUnknown and is not resent", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ ack: false })
+      const session = yield* RtmSession.make()
+      const fiber = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "lost?" }))
+      yield* settle
+      yield* (yield* test.socket).close(1006)
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      expect(error._tag).toBe("DeliveryUnknown")
+      yield* settle
+      expect(yield* sentOf("message")).toHaveLength(1)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("sends made while reconnecting go out in order after the next hello", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ reconnect: Schedule.spaced("5 seconds"), rateLimit: false })
+      yield* test.failNextConnect("service_unavailable")
+      yield* (yield* test.socket).close(1006)
+      yield* settle
+      const sends = yield* Effect.fork(Effect.all(
+        ["one", "two", "three"].map((text) => session.sendMessage({ channel: "C1", text })),
+        { concurrency: 1 }
+      ))
+      const queued = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "four" }))
+      yield* settle
+      expect(yield* sentOf("message")).toHaveLength(0)
+      yield* TestClock.adjust("10 seconds")
+      const acks = yield* Fiber.join(sends)
+      expect(acks.map((ack) => ack.text)).toEqual(["one", "two", "three"])
+      expect((yield* Fiber.join(queued)).text).toBe("four")
+      const texts = (yield* sentOf("message")).map((frame) => frame["text"])
+      expect(texts[0]).toBe("one")
+      expect(texts).toHaveLength(4)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("presence subscriptions are sent again after every reconnect", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ rateLimit: false })
+      yield* session.subscribePresence(["U1", "U2"])
+      yield* (yield* test.socket).close(1006)
+      yield* settle
+      yield* (yield* test.socket).close(1000)
+      yield* TestClock.adjust("1 second") // a second drop soon after the first waits ~500 ms
+      const sockets = yield* test.sockets
+      expect(sockets).toHaveLength(3)
+      for (const socket of sockets) {
+        expect(socket.sent.filter((frame) => frame["type"] === "presence_sub").map((frame) => frame["ids"]))
+          .toContainEqual(["U1", "U2"])
+      }
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("invalid_auth on a reconnect ends the session: events fail, pending sends fail, no loop", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ reconnect: Schedule.spaced("1 second") })
+      const events = yield* Effect.fork(Stream.runDrain(session.events))
+      yield* test.failNextConnect("service_unavailable")
+      yield* test.failNextConnect("invalid_auth")
+      yield* (yield* test.socket).close(1006)
+      yield* settle
+      const queued = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "never" }))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Effect.flip(Fiber.join(events))
+      expect(error._tag).toBe("InvalidAuth")
+      expect(yield* connectCount).toBe(3)
+      expect((yield* Effect.flip(Fiber.join(queued)))._tag).toBe("SessionClosed")
+      expect((yield* currentState(session))._tag).toBe("Closed")
+      yield* TestClock.adjust("1 hour")
+      expect(yield* connectCount).toBe(3)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("goodbye and team_migration_started each reconnect", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make()
+      const states = yield* Effect.fork(session.state.pipe(Stream.take(5), Stream.runCollect))
+      yield* settle
+      yield* (yield* test.socket).push({ type: "goodbye" })
+      yield* settle
+      yield* (yield* test.socket).push({ type: "team_migration_started" })
+      yield* TestClock.adjust("1 second")
+      expect(yield* connectCount).toBe(3)
+      const seen = Chunk.toArray(yield* Fiber.join(states))
+      expect(seen.map((state) => state._tag)).toEqual([
+        "Connected",
+        "Reconnecting",
+        "Connected",
+        "Reconnecting",
+        "Connected"
+      ])
+      const reasons = seen.flatMap((state) => state._tag === "Reconnecting" ? [state.cause.reason] : [])
+      expect(reasons).toEqual(["goodbye", "team_migration"])
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("enforces the frame and text limits before sending", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const tooLong = yield* Effect.flip(session.sendMessage({ channel: "C1", text: "x".repeat(4001) }))
+      expect(tooLong).toMatchObject({ _tag: "MessageTooLong", length: 4001, limit: 4000 })
+      const tooLarge = yield* Effect.flip(session.send({ type: "custom", blob: "é".repeat(9000) }))
+      expect(tooLarge._tag).toBe("FrameTooLarge")
+      expect(yield* sentOf("message")).toHaveLength(0)
+      expect(yield* sentOf("custom")).toHaveLength(0)
+      const ok = yield* session.sendMessage({ channel: "C1", text: "x".repeat(4000) })
+      expect(ok.text).toHaveLength(4000)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("throttles messages to one per second after a burst of three", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const fiber = yield* Effect.fork(Effect.forEach(
+        [1, 2, 3, 4, 5, 6],
+        (n) => session.sendMessage({ channel: "C1", text: `m${n}` }),
+        { concurrency: "unbounded" }
+      ))
+      yield* settle
+      expect(yield* sentOf("message")).toHaveLength(3)
+      yield* TestClock.adjust("1 second")
+      expect(yield* sentOf("message")).toHaveLength(4)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* sentOf("message")).toHaveLength(6)
+      yield* Fiber.join(fiber)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a slow consumer loses no event silently: drops are counted in an events_dropped event", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ inboundCapacity: 4 })
+      const socket = yield* test.socket
+      for (let n = 0; n < 10; n++) yield* socket.push({ type: "user_typing", channel: "C1", user: `U${n}` })
+      const first = yield* session.events.pipe(Stream.take(4), Stream.runCollect)
+      yield* socket.push({ type: "user_typing", channel: "C1", user: "late" })
+      const next = yield* session.events.pipe(Stream.take(2), Stream.runCollect)
+      const all = [...Chunk.toArray(first), ...Chunk.toArray(next)]
+      expect(all.map((event) => event.type)).toEqual([
+        "hello",
+        "user_typing",
+        "user_typing",
+        "user_typing",
+        "events_dropped",
+        "user_typing"
+      ])
+      expect(all[4]).toEqual({ type: "events_dropped", count: 7 })
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("garbage, unknown types and stray replies reach the consumer as data", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make()
+      const socket = yield* test.socket
+      yield* socket.pushRaw("{oops")
+      yield* socket.pushRaw(new Uint8Array([0xff, 0xfe]))
+      yield* socket.push({ type: "badge_counts_updated", count: 3 })
+      yield* socket.push({ ok: true, reply_to: 9999, ts: "1.1" })
+      yield* socket.push({ type: "message", channel: "C1", ts: "1.2", text: "still here" })
+      const events = Chunk.toArray(yield* session.events.pipe(Stream.take(6), Stream.runCollect))
+      expect(events.map((event) => event.type)).toEqual([
+        "hello",
+        "undecodable",
+        "undecodable",
+        "unknown",
+        "unmatched_reply",
+        "message"
+      ])
+      expect((yield* currentState(session))._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.effect("after the scope closes, every send fails with SessionClosed and the socket is closed", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* Effect.scoped(RtmSession.make())
+      const error = yield* Effect.flip(session.sendMessage({ channel: "C1", text: "late" }))
+      expect(error._tag).toBe("SessionClosed")
+      expect((yield* Effect.flip(session.ping()))._tag).toBe("SessionClosed")
+      expect((yield* test.socket).isOpen).toBe(false)
+      const events = yield* Effect.exit(Stream.runDrain(session.events))
+      expect(Exit.isSuccess(events)).toBe(true)
+    }).pipe(Effect.provide(testLayer)))
+})
