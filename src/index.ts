@@ -18,3 +18,12 @@ export * as SlackError from "./SlackError.js"
 
 /** The Web API client service. @since 0.1.0 */
 export * as SlackWebApi from "./SlackWebApi.js"
+
+/** The Schemas of RTM events. @since 0.1.0 */
+export * as RtmEvent from "./RtmEvent.js"
+
+/** The scoped RTM session. @since 0.1.0 */
+export * as RtmSession from "./RtmSession.js"
+
+/** The session's errors. @since 0.1.0 */
+export * as RtmSessionError from "./RtmSessionError.js"

@@ -1,39 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Tracer } from "effect"
+import { Effect, Option } from "effect"
 import * as Rtm from "../src/Rtm.js"
-import { scriptedWebApi, secretToken } from "./helpers.js"
-
-/** A tracer that records each span's name and attributes. */
-const recordingTracer = () => {
-  const spans: Array<{ name: string; attributes: Map<string, unknown> }> = []
-  let next = 0
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${next++}`,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => {},
-        attribute: (key, value) => void attributes.set(key, value),
-        event: (eventName, _time, eventAttributes) => void attributes.set(`event:${eventName}`, eventAttributes),
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-  return { spans, tracer }
-}
+import { recordingTracer, scriptedWebApi, secretToken } from "./helpers.js"
 
 describe("spans", () => {
   it.effect("each method runs in a span named after it, and no span holds the token", () =>
