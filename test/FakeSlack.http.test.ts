@@ -61,7 +61,7 @@ describe("Web API over fetch against FakeSlack on 127.0.0.1", () => {
 
   it.live("a refused connection is a typed NetworkError", () =>
     Effect.gen(function*() {
-      const closed = yield* Effect.scoped(Effect.map(FakeSlack.make, (server) => server.apiUrl))
+      const closed = yield* Effect.scoped(Effect.map(FakeSlack.make(), (server) => server.apiUrl))
       const error = yield* Effect.flip(
         Rtm.connect().pipe(Effect.provide(Slack.layer({
           token: Redacted.make("xoxb-any"),

@@ -87,6 +87,10 @@ export interface Service {
   readonly pushRaw: (frame: string | Uint8Array) => Effect.Effect<number>
   /** Destroys every open socket's TCP connection, with no close frame. */
   readonly dropSockets: Effect.Effect<void>
+  /** Resets every open socket's TCP connection (an RST, not a FIN). */
+  readonly resetSockets: Effect.Effect<void>
+  /** While on, each new socket gets the last ack of the previous ones again after `hello`, as Slack may do. */
+  readonly setReplayAcks: (replay: boolean) => Effect.Effect<void>
   /** Closes every open socket with `code`. */
   readonly closeSockets: (code: number, reason?: string) => Effect.Effect<void>
   /** Sends `goodbye` on every open socket, and does not close it. */
@@ -107,6 +111,16 @@ export interface Service {
   readonly connections: Effect.Effect<number>
   /** How many sockets are open now. */
   readonly openSockets: Effect.Effect<number>
+}
+
+/**
+ * Where the fake listens.
+ *
+ * @since 0.1.0
+ */
+export interface MakeOptions {
+  /** The port on 127.0.0.1. Default: a free one. */
+  readonly port?: number
 }
 
 /**
@@ -140,168 +154,177 @@ const readBody = (request: Http.IncomingMessage) =>
  *
  * @since 0.1.0
  */
-export const make: Effect.Effect<Service, never, Scope.Scope> = Effect.gen(function*() {
-  const token = "xoxb-fake-token-0000"
-  const scripts = new Map<string, Array<HttpAnswer>>()
-  const recorded: Array<RecordedRequest> = []
-  let origin = ""
+export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const token = "xoxb-fake-token-0000"
+    const scripts = new Map<string, Array<HttpAnswer>>()
+    const recorded: Array<RecordedRequest> = []
+    let origin = ""
 
-  const success = (method: string) =>
-    method === "rtm.connect" || method === "rtm.start"
-      ? { ok: true, url: `${origin.replace("http", "ws")}/rtm`, ...identity }
-      : { ok: false, error: "unknown_method" }
+    const success = (method: string) =>
+      method === "rtm.connect" || method === "rtm.start"
+        ? { ok: true, url: `${origin.replace("http", "ws")}/rtm`, ...identity }
+        : { ok: false, error: "unknown_method" }
 
-  const authError = (header: string | undefined) =>
-    header === undefined ? "not_authed" : header === `Bearer ${token}` ? undefined : "invalid_auth"
+    const authError = (header: string | undefined) =>
+      header === undefined ? "not_authed" : header === `Bearer ${token}` ? undefined : "invalid_auth"
 
-  const nextAnswer = (method: string): HttpAnswer | undefined =>
-    scripts.get(method)?.shift() ?? scripts.get("*")?.shift()
+    const nextAnswer = (method: string): HttpAnswer | undefined =>
+      scripts.get(method)?.shift() ?? scripts.get("*")?.shift()
 
-  const handle = async (request: Http.IncomingMessage, response: Http.ServerResponse) => {
-    const url = request.url ?? "/"
-    const method = url.replace(/^\/api\//, "").replace(/\?.*$/, "")
-    const body = await readBody(request)
-    recorded.push({ method, url, headers: { ...request.headers }, body })
-    const answer = nextAnswer(method) ?? {}
-    if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis))
-    if (answer.destroy === true) return void request.socket.destroy()
-    const denied = authError(request.headers.authorization)
-    const payload = answer.body !== undefined
-      ? answer.body
-      : denied !== undefined
-      ? { ok: false, error: denied }
-      : success(method)
-    const text = typeof payload === "string" ? payload : JSON.stringify(payload)
-    response.writeHead(answer.status ?? 200, {
-      "content-type": typeof payload === "string" ? "text/html" : "application/json; charset=utf-8",
-      ...answer.headers
-    })
-    response.end(text)
-  }
-
-  const server = yield* Effect.acquireRelease(
-    Effect.async<Http.Server>((resume) => {
-      const server = Http.createServer((request, response) => {
-        handle(request, response).catch(() => response.destroy())
+    const handle = async (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+      const url = request.url ?? "/"
+      const method = url.replace(/^\/api\//, "").replace(/\?.*$/, "")
+      const body = await readBody(request)
+      recorded.push({ method, url, headers: { ...request.headers }, body })
+      const answer = nextAnswer(method) ?? {}
+      if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis))
+      if (answer.destroy === true) return void request.socket.destroy()
+      const denied = authError(request.headers.authorization)
+      const payload = answer.body !== undefined
+        ? answer.body
+        : denied !== undefined
+        ? { ok: false, error: denied }
+        : success(method)
+      const text = typeof payload === "string" ? payload : JSON.stringify(payload)
+      response.writeHead(answer.status ?? 200, {
+        "content-type": typeof payload === "string" ? "text/html" : "application/json; charset=utf-8",
+        ...answer.headers
       })
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-    }),
-    (server) =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-
-  const sockets = new Set<WebSocket>()
-  const received: Array<Readonly<Record<string, unknown>>> = []
-  const waiters = new Set<() => void>()
-  const rejections: Array<{ code: number; msg: string }> = []
-  let hello: HelloScript = {}
-  let silent = false
-  let accepted = 0
-  let lastTs = 1_700_000_000_000_000
-
-  const onClientFrame = (socket: WebSocket, data: string) => {
-    let frame: Record<string, unknown>
-    try {
-      frame = JSON.parse(data)
-    } catch {
-      frame = { unparsable: data }
+      response.end(text)
     }
-    received.push(frame)
-    for (const wake of waiters) wake()
-    if (silent) return
-    if (frame["type"] === "ping") socket.send(JSON.stringify({ ...frame, type: "pong", reply_to: frame["id"] }))
-    if (frame["type"] === "message") {
-      const rejection = rejections.shift()
-      const ts = String(++lastTs).replace(/(\d{6})$/, ".$1")
-      socket.send(JSON.stringify(
-        rejection !== undefined
-          ? { ok: false, reply_to: frame["id"], error: rejection }
-          : { ok: true, reply_to: frame["id"], ts, text: frame["text"] }
-      ))
-    }
-  }
 
-  const wss = yield* Effect.acquireRelease(
-    Effect.sync(() => {
-      const wss = new WebSocketServer({ server, path: "/rtm" })
-      wss.on("connection", (socket) => {
-        accepted++
-        sockets.add(socket)
-        socket.on("close", () => sockets.delete(socket))
-        socket.on("error", () => sockets.delete(socket))
-        socket.on("message", (data, isBinary) => onClientFrame(socket, isBinary ? "" : data.toString()))
-        const script = hello
-        if (script.skip === true) return
-        const greet = () => {
-          if (silent || socket.readyState !== socket.OPEN) return
-          socket.send("{\"type\":\"hello\"}")
-          if (script.twice === true) socket.send("{\"type\":\"hello\"}")
-        }
-        if (script.delayMillis === undefined) greet()
-        else setTimeout(greet, script.delayMillis).unref()
-      })
-      return wss
-    }),
-    (wss) =>
-      Effect.async<void>((resume) => {
-        for (const socket of wss.clients) socket.terminate()
-        wss.close(() => resume(Effect.void))
-      })
-  )
+    const server = yield* Effect.acquireRelease(
+      Effect.async<Http.Server>((resume) => {
+        const server = Http.createServer((request, response) => {
+          handle(request, response).catch(() => response.destroy())
+        })
+        server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  const everySocket = (f: (socket: WebSocket) => void) =>
-    Effect.sync(() => {
-      for (const socket of sockets) if (socket.readyState === socket.OPEN) f(socket)
-      return sockets.size
-    })
+    const sockets = new Set<WebSocket>()
+    const received: Array<Readonly<Record<string, unknown>>> = []
+    const waiters = new Set<() => void>()
+    const rejections: Array<{ code: number; msg: string }> = []
+    let hello: HelloScript = {}
+    let silent = false
+    let replayAcks = false
+    let lastAck: string | undefined
+    let accepted = 0
+    let lastTs = 1_700_000_000_000_000
 
-  const awaitReceived = (predicate: (frame: Readonly<Record<string, unknown>>) => boolean) =>
-    Effect.async<Readonly<Record<string, unknown>>>((resume) => {
-      const check = () => {
-        const found = received.find(predicate)
-        if (found === undefined) return false
-        waiters.delete(wake)
-        resume(Effect.succeed(found))
-        return true
+    const onClientFrame = (socket: WebSocket, data: string) => {
+      let frame: Record<string, unknown>
+      try {
+        frame = JSON.parse(data)
+      } catch {
+        frame = { unparsable: data }
       }
-      const wake = () => void check()
-      if (!check()) waiters.add(wake)
-      return Effect.sync(() => waiters.delete(wake))
-    })
+      received.push(frame)
+      for (const wake of waiters) wake()
+      if (silent) return
+      if (frame["type"] === "ping") socket.send(JSON.stringify({ ...frame, type: "pong", reply_to: frame["id"] }))
+      if (frame["type"] === "message") {
+        const rejection = rejections.shift()
+        const ts = String(++lastTs).replace(/(\d{6})$/, ".$1")
+        lastAck = JSON.stringify(
+          rejection !== undefined
+            ? { ok: false, reply_to: frame["id"], error: rejection }
+            : { ok: true, reply_to: frame["id"], ts, text: frame["text"] }
+        )
+        socket.send(lastAck)
+      }
+    }
 
-  const answerNext = (method: string, ...answers: ReadonlyArray<HttpAnswer>) =>
-    Effect.sync(() => {
-      const queue = scripts.get(method) ?? []
-      queue.push(...answers)
-      scripts.set(method, queue)
-    })
+    const wss = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const wss = new WebSocketServer({ server, path: "/rtm" })
+        wss.on("connection", (socket) => {
+          accepted++
+          sockets.add(socket)
+          socket.on("close", () => sockets.delete(socket))
+          socket.on("error", () => sockets.delete(socket))
+          socket.on("message", (data, isBinary) => onClientFrame(socket, isBinary ? "" : data.toString()))
+          const script = hello
+          if (script.skip === true) return
+          const greet = () => {
+            if (silent || socket.readyState !== socket.OPEN) return
+            socket.send("{\"type\":\"hello\"}")
+            if (script.twice === true) socket.send("{\"type\":\"hello\"}")
+            if (replayAcks && lastAck !== undefined) socket.send(lastAck)
+          }
+          if (script.delayMillis === undefined) greet()
+          else setTimeout(greet, script.delayMillis).unref()
+        })
+        return wss
+      }),
+      (wss) =>
+        Effect.async<void>((resume) => {
+          for (const socket of wss.clients) socket.terminate()
+          wss.close(() => resume(Effect.void))
+        })
+    )
 
-  return {
-    url: origin,
-    apiUrl: `${origin}/api/`,
-    token: Redacted.make(token),
-    answerNext,
-    failNext: (method, code, headers) => answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
-    requests: Effect.sync(() => recorded.slice()),
-    options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
-    push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
-    pushRaw: (frame) => everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" })),
-    dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
-    closeSockets: (code, reason) => Effect.asVoid(everySocket((socket) => socket.close(code, reason))),
-    goodbye: Effect.asVoid(everySocket((socket) => socket.send("{\"type\":\"goodbye\"}"))),
-    setSilent: (value) => Effect.sync(() => void (silent = value)),
-    setHello: (script) => Effect.sync(() => void (hello = script)),
-    rejectNext: (code, msg) => Effect.sync(() => void rejections.push({ code, msg })),
-    received: Effect.sync(() => received.slice()),
-    awaitReceived,
-    connections: Effect.sync(() => accepted),
-    openSockets: Effect.sync(() => wss.clients.size)
-  } satisfies Service
-})
+    const everySocket = (f: (socket: WebSocket) => void) =>
+      Effect.sync(() => {
+        for (const socket of sockets) if (socket.readyState === socket.OPEN) f(socket)
+        return sockets.size
+      })
+
+    const awaitReceived = (predicate: (frame: Readonly<Record<string, unknown>>) => boolean) =>
+      Effect.async<Readonly<Record<string, unknown>>>((resume) => {
+        const check = () => {
+          const found = received.find(predicate)
+          if (found === undefined) return false
+          waiters.delete(wake)
+          resume(Effect.succeed(found))
+          return true
+        }
+        const wake = () => void check()
+        if (!check()) waiters.add(wake)
+        return Effect.sync(() => waiters.delete(wake))
+      })
+
+    const answerNext = (method: string, ...answers: ReadonlyArray<HttpAnswer>) =>
+      Effect.sync(() => {
+        const queue = scripts.get(method) ?? []
+        queue.push(...answers)
+        scripts.set(method, queue)
+      })
+
+    return {
+      url: origin,
+      apiUrl: `${origin}/api/`,
+      token: Redacted.make(token),
+      answerNext,
+      failNext: (method, code, headers) => answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
+      requests: Effect.sync(() => recorded.slice()),
+      options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
+      push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
+      pushRaw: (frame) => everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" })),
+      dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
+      resetSockets: Effect.asVoid(everySocket((socket) =>
+        (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy()
+      )),
+      setReplayAcks: (value) => Effect.sync(() => void (replayAcks = value)),
+      closeSockets: (code, reason) => Effect.asVoid(everySocket((socket) => socket.close(code, reason))),
+      goodbye: Effect.asVoid(everySocket((socket) => socket.send("{\"type\":\"goodbye\"}"))),
+      setSilent: (value) => Effect.sync(() => void (silent = value)),
+      setHello: (script) => Effect.sync(() => void (hello = script)),
+      rejectNext: (code, msg) => Effect.sync(() => void rejections.push({ code, msg })),
+      received: Effect.sync(() => received.slice()),
+      awaitReceived,
+      connections: Effect.sync(() => accepted),
+      openSockets: Effect.sync(() => wss.clients.size)
+    } satisfies Service
+  })
 
 /**
  * The fake as a layer, together with `Slack.layer` pointed at it.
@@ -314,4 +337,4 @@ export const layer = (
 ): Layer.Layer<FakeSlack | Slack.Services> =>
   Layer.unwrapEffect(
     Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
-  ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make)))
+  ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make())))
