@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * `slack-rtm`: the main program. Without a token it shows the SDK at work
+ * against the embedded fake Slack; with `SLACK_TOKEN` it tails a real
+ * workspace until Ctrl-C.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Config, Deferred, Duration, Effect, Fiber, FiberId, Logger, LogLevel, Option, Stream } from "effect"
+import { RtmSession, Slack } from "../index.js"
+import { FakeSlack } from "../testing/index.js"
+import { type CliOptions, MissingToken, parse, usage } from "./cli.js"
+import { nameOf, playScript, replyTo } from "./demo.js"
+import { makePrinter, makeTally, type Names } from "./report.js"
+
+/** Runs one session until `stop` or `duration`, printing as it goes, then prints the summary. */
+const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, demo: Option.Option<FakeSlack.Service>) =>
+  Effect.scoped(Effect.gen(function*() {
+    const printer = makePrinter(options.json, names)
+    const tally = makeTally()
+    yield* printer.state(RtmSession.SessionState.Connecting())
+    const session = yield* RtmSession.make({ connect: { batch_presence_aware: true } })
+    const connected = yield* session.state.pipe(Stream.runHead, Effect.map(Option.getOrThrow))
+    const selfId = connected._tag === "Connected" ? connected.self.id : ""
+    yield* session.state.pipe(
+      Stream.drop(1),
+      Stream.runForEach((state) => Effect.zipRight(Effect.sync(() => tally.state(state)), printer.state(state))),
+      Effect.forkScoped
+    )
+    yield* printer.state(connected)
+    const answer = (event: Parameters<typeof replyTo>[1]) =>
+      Option.match(replyTo(selfId, event), {
+        onNone: () => Effect.void,
+        onSome: (reply) =>
+          session.sendMessage(reply).pipe(
+            Effect.matchEffect({
+              onSuccess: (ack) => Effect.zipRight(Effect.sync(tally.acked), printer.ack(ack)),
+              onFailure: (error) => Effect.zipRight(Effect.sync(() => tally.failed(error._tag)), printer.sendFailed(error))
+            }),
+            Effect.fork
+          )
+      })
+    const consumer = yield* session.events.pipe(
+      Stream.runForEach((event) =>
+        Effect.sync(() => tally.event(event)).pipe(Effect.zipRight(printer.event(event)), Effect.zipRight(answer(event)))
+      ),
+      Effect.forkScoped
+    )
+    if (Option.isSome(demo)) yield* Effect.forkScoped(playScript(demo.value, options.duration ?? Duration.seconds(15)))
+    const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
+    yield* Effect.raceFirst(
+      limit === undefined ? Deferred.await(stop) : Effect.race(Deferred.await(stop), Effect.sleep(limit)),
+      Fiber.join(consumer)
+    )
+    const roundTrip = yield* session.ping().pipe(Effect.timeout("2 seconds"), Effect.option)
+    yield* printer.summary(tally.summary(Option.getOrUndefined(Option.map(roundTrip, Duration.toMillis))))
+  }))
+
+const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
+  Effect.gen(function*() {
+    const options = yield* parse(args)
+    if (options.help) return yield* Effect.sync(() => console.log(usage))
+    const token = yield* Config.option(Config.redacted("SLACK_TOKEN"))
+    if (Option.isNone(token)) {
+      if (options.live) return yield* new MissingToken()
+      return yield* Effect.gen(function*() {
+        const fake = yield* FakeSlack.FakeSlack
+        yield* run(options, nameOf, stop, Option.some(fake))
+      }).pipe(Effect.provide(FakeSlack.layer()))
+    }
+    return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(Slack.layerConfig))
+  }).pipe(Effect.provide(Logger.minimumLogLevel(LogLevel.None)))
+
+const stop = Deferred.unsafeMake<void>(FiberId.none)
+const fiber = Effect.runFork(Effect.suspend(() => main(process.argv.slice(2), stop)))
+process.once("SIGINT", () => {
+  Deferred.unsafeDone(stop, Effect.void)
+  process.once("SIGINT", () => process.exit(130))
+})
+fiber.addObserver((exit) => {
+  if (exit._tag === "Success") return
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isNone(failure)) {
+    console.error(`slack-rtm: failed unexpectedly\n${Cause.pretty(exit.cause)}`)
+    process.exitCode = 1
+    return
+  }
+  console.error(`slack-rtm: ${failure.value.message}`)
+  process.exitCode = failure.value._tag === "UsageError" || failure.value._tag === "MissingToken" ? 2 : 1
+})
