@@ -11,6 +11,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
+import * as FrameWaiters from "./internal/frameWaiters.js"
 import type { Options } from "../SlackConfig.js"
 
 /**
@@ -211,7 +212,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
 
     const sockets = new Set<WebSocket>()
     const received: Array<Readonly<Record<string, unknown>>> = []
-    const waiters = new Set<() => void>()
+    const receivedWaiters = FrameWaiters.make(() => received)
     const rejections: Array<{ code: number; msg: string }> = []
     let hello: HelloScript = {}
     let silent = false
@@ -228,7 +229,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
         frame = { unparsable: data }
       }
       received.push(frame)
-      for (const wake of waiters) wake()
+      receivedWaiters.wake()
       if (silent) return
       if (frame["type"] === "ping") socket.send(JSON.stringify({ ...frame, type: "pong", reply_to: frame["id"] }))
       if (frame["type"] === "message") {
@@ -278,20 +279,6 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
         return sockets.size
       })
 
-    const awaitReceived = (predicate: (frame: Readonly<Record<string, unknown>>) => boolean) =>
-      Effect.async<Readonly<Record<string, unknown>>>((resume) => {
-        const check = () => {
-          const found = received.find(predicate)
-          if (found === undefined) return false
-          waiters.delete(wake)
-          resume(Effect.succeed(found))
-          return true
-        }
-        const wake = () => void check()
-        if (!check()) waiters.add(wake)
-        return Effect.sync(() => waiters.delete(wake))
-      })
-
     const answerNext = (method: string, ...answers: ReadonlyArray<HttpAnswer>) =>
       Effect.sync(() => {
         const queue = scripts.get(method) ?? []
@@ -320,7 +307,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       setHello: (script) => Effect.sync(() => void (hello = script)),
       rejectNext: (code, msg) => Effect.sync(() => void rejections.push({ code, msg })),
       received: Effect.sync(() => received.slice()),
-      awaitReceived,
+      awaitReceived: receivedWaiters.await,
       connections: Effect.sync(() => accepted),
       openSockets: Effect.sync(() => wss.clients.size)
     } satisfies Service

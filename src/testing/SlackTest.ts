@@ -14,6 +14,7 @@ import { Context, Duration, Effect, Layer, Schema } from "effect"
 import { fromCode } from "../SlackError.js"
 import { SlackWebApi } from "../SlackWebApi.js"
 import { identity } from "./FakeSlack.js"
+import * as FrameWaiters from "./internal/frameWaiters.js"
 
 /**
  * The server side of one in-memory socket.
@@ -65,6 +66,10 @@ export interface Service {
   readonly socket: Effect.Effect<MemorySocket>
   /** Changes what the fake answers by itself, from now on. */
   readonly setAuto: (auto: Partial<Auto>) => Effect.Effect<void>
+  /** Waits until the session has written a frame, on any socket, that satisfies `predicate`, and returns it. */
+  readonly awaitSent: (
+    predicate: (frame: Readonly<Record<string, unknown>>) => boolean
+  ) => Effect.Effect<Readonly<Record<string, unknown>>>
 }
 
 /**
@@ -82,7 +87,7 @@ class MemoryWebSocket extends EventTarget {
   readyState = 1
   readonly sent: Array<Readonly<Record<string, unknown>>> = []
   private lastTs = 1_700_000_000_000_000
-  constructor(readonly url: string, private readonly auto: () => Auto) {
+  constructor(readonly url: string, private readonly auto: () => Auto, private readonly onSent: () => void) {
     super()
   }
   override addEventListener(
@@ -100,6 +105,7 @@ class MemoryWebSocket extends EventTarget {
     if (this.readyState !== 1) return
     const frame = JSON.parse(text) as Record<string, unknown>
     this.sent.push(frame)
+    this.onSent()
     const auto = this.auto()
     if (frame["type"] === "ping" && auto.pong) {
       this.deliver(JSON.stringify({ type: "pong", reply_to: frame["id"] }))
@@ -128,6 +134,7 @@ export const layer: Layer.Layer<SlackTest | SlackWebApi | Socket.WebSocketConstr
     const failures: Array<{ code: string; retryAfter?: Duration.DurationInput }> = []
     const sockets: Array<MemoryWebSocket> = []
     let auto: Auto = { hello: true, pong: true, ack: true }
+    const sent = FrameWaiters.make(() => sockets.flatMap((ws) => ws.sent))
 
     const webApi = SlackWebApi.of({
       call: (method, params, response) =>
@@ -162,11 +169,12 @@ export const layer: Layer.Layer<SlackTest | SlackWebApi | Socket.WebSocketConstr
         const newest = sockets.at(-1)
         return newest === undefined ? Effect.dieMessage("no socket was opened") : Effect.succeed(view(newest))
       }),
-      setAuto: (changes) => Effect.sync(() => void (auto = { ...auto, ...changes }))
+      setAuto: (changes) => Effect.sync(() => void (auto = { ...auto, ...changes })),
+      awaitSent: sent.await
     }
 
     const makeSocket = (url: string) => {
-      const ws = new MemoryWebSocket(url, () => auto)
+      const ws = new MemoryWebSocket(url, () => auto, sent.wake)
       sockets.push(ws)
       return ws as unknown as globalThis.WebSocket
     }
