@@ -9,12 +9,14 @@
  */
 import type { Socket } from "@effect/platform"
 import {
+  Cause,
   Clock,
   Data,
   Deferred,
   Duration,
   Effect,
   Mailbox,
+  Option,
   RateLimiter,
   Runtime,
   Schedule,
@@ -147,7 +149,7 @@ export interface RtmSession {
    * the scope closes.
    */
   readonly events: Stream.Stream<RtmEvent, SessionError>
-  /** The current state, then every change. */
+  /** The current state, then every change; it ends with `Closed`. */
   readonly state: Stream.Stream<SessionState>
   /** Posts a message; resolves with Slack's ack. */
   readonly sendMessage: (message: OutgoingMessage) => Effect.Effect<MessageAck, SendError>
@@ -300,14 +302,18 @@ export const make = (
       )
     )
 
-    const end = (error: SessionError) =>
+    /** Ends the session: with a typed error, or with a defect that the loop died of. */
+    const end = (cause: Cause.Cause<SessionError>) =>
       Effect.gen(function*() {
-        ended = error.message
-        yield* Effect.logError(`session ended: ${error.message}`)
-        yield* SubscriptionRef.set(state, SessionState.Closed({ reason: error.message }))
-        yield* outbox.close(error.message)
-        yield* mailbox.fail(error)
-        yield* Deferred.fail(firstHello, error)
+        ended = Option.match(Cause.failureOption(cause), {
+          onNone: () => "the session failed unexpectedly",
+          onSome: (error) => error.message
+        })
+        yield* Effect.logError(`session ended: ${ended}`)
+        yield* SubscriptionRef.set(state, SessionState.Closed({ reason: ended }))
+        yield* outbox.close(ended)
+        yield* mailbox.failCause(cause)
+        yield* Deferred.failCause(firstHello, cause)
         yield* connected.open
       })
 
@@ -324,7 +330,10 @@ export const make = (
     )
     yield* connectOnce.pipe(
       Effect.retry(reconnectSchedule(options.reconnect ?? defaultReconnect)),
-      Effect.matchEffect({ onSuccess: end, onFailure: end }),
+      Effect.matchCauseEffect({
+        onSuccess: (error) => end(Cause.fail(error)),
+        onFailure: (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : end(cause)
+      }),
       Effect.forkScoped
     )
     yield* Effect.addFinalizer(() => Effect.sync(() => void (shuttingDown = true)))
@@ -362,7 +371,7 @@ export const make = (
 
     return {
       events: Mailbox.toStream(mailbox),
-      state: state.changes,
+      state: state.changes.pipe(Stream.takeUntil((current) => current._tag === "Closed")),
       sendMessage,
       typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
       subscribePresence: (ids) =>

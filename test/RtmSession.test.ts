@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
+  Cause,
   Chunk,
   Duration,
   Effect,
@@ -14,6 +15,7 @@ import {
   TestClock
 } from "effect"
 import * as RtmSession from "../src/RtmSession.js"
+import { SlackWebApi } from "../src/SlackWebApi.js"
 import * as SlackTest from "../src/testing/SlackTest.js"
 
 const quiet = Logger.minimumLogLevel(LogLevel.None)
@@ -351,6 +353,24 @@ describe("RtmSession under TestClock", () => {
         "message"
       ])
       expect((yield* currentState(session))._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a defect in the connect path ends make with that defect instead of hanging", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(RtmSession.make().pipe(
+        Effect.provideService(SlackWebApi, { call: () => Effect.dieMessage("boom") })
+      ))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("the state stream ends with Closed when the session ends", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make()
+      yield* test.failNextConnect("token_revoked")
+      yield* (yield* test.socket).close(1000)
+      const states = Chunk.toArray(yield* Stream.runCollect(session.state))
+      expect(states.at(-1)?._tag).toBe("Closed")
     }).pipe(Effect.provide(testLayer)))
 
   it.effect("after the scope closes, every send fails with SessionClosed and the socket is closed", () =>
