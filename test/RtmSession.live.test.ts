@@ -95,7 +95,9 @@ describe("RtmSession against FakeSlack on 127.0.0.1", () => {
       const state = yield* Fiber.join(reconnecting)
       const elapsed = Date.now() - started
       expect(state._tag === "Reconnecting" && state.cause.reason).toBe("pong_timeout")
-      expect(elapsed).toBeLessThan(200 + 200 + 300)
+      // pingInterval + pongTimeout is 400 ms; a client that waits for a dead peer's close handshake takes ~30 s.
+      // The bound is loose so that a loaded CI machine cannot fail it.
+      expect(elapsed).toBeLessThan(5_000)
       yield* server.setSilent(false)
       yield* awaitReconnected(session, server, 2)
     }).pipe(Effect.provide(fake)))

@@ -98,14 +98,11 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
         )
       })
 
-    /**
-     * Writes a frame at once, ahead of the queue (pings, presence
-     * re-subscription), and waits for its reply under `timeout`.
-     */
+    /** Writes a frame at once, ahead of the queue (a ping), and waits for its reply under `timeout`. */
     const request = (write: Write, frame: Readonly<Record<string, unknown>>, timeout: Duration.Duration) =>
       Effect.flatMap(newItem(frame, true), (item) => awaitReply(item, writeNow(write, item), timeout))
 
-    /** Writes without waiting for any reply. */
+    /** Writes a frame at once, ahead of the queue (the presence re-subscription), without waiting for a reply. */
     const writeUnqueued = (write: Write, frame: Readonly<Record<string, unknown>>) =>
       Effect.flatMap(newItem(frame, false), (item) => Effect.sync(() => writeNow(write, item)))
 
