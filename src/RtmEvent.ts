@@ -245,10 +245,20 @@ export interface Reply {
  */
 export type Frame = { readonly _tag: "Event"; readonly event: RtmEvent } | Reply
 
-const decoders = new Map<string, (input: unknown) => Either.Either<RtmEvent, ParseResult.ParseError>>()
+/**
+ * Per `type`: a type guard, and a decoder that explains a failure. The event
+ * Schemas transform nothing (their encoded and decoded sides are the same),
+ * so a frame that passes the guard is already the decoded event, with every
+ * field it came with. The decoder runs only to say why a frame failed.
+ */
+const checks = new Map<string, {
+  readonly is: (input: unknown) => input is RtmEvent
+  readonly explain: (input: unknown) => Either.Either<RtmEvent, ParseResult.ParseError>
+}>()
 for (const schema of known) {
   const type = ("members" in schema ? schema.members[0] : schema).fields.type.literals[0]
-  decoders.set(type, Schema.decodeUnknownEither(schema as Schema.Schema<RtmEvent>, { onExcessProperty: "preserve" }))
+  const eventSchema = schema as Schema.Schema<RtmEvent>
+  checks.set(type, { is: Schema.is(eventSchema), explain: Schema.decodeUnknownEither(eventSchema) })
 }
 
 const undecodable = (frame: string | Uint8Array, reason: string): Frame => ({
@@ -278,15 +288,14 @@ export const decodeFrame = (frame: string | Uint8Array): Frame => {
   if (typeof raw["reply_to"] === "number" && (type === undefined || type === "pong")) {
     return { _tag: "Reply", reply_to: raw["reply_to"], raw }
   }
-  const decode = typeof type === "string" ? decoders.get(type) : undefined
-  if (decode === undefined) {
+  const check = typeof type === "string" ? checks.get(type) : undefined
+  if (check === undefined) {
     return {
       _tag: "Event",
       event: typeof type === "string" ? { type: "unknown", originalType: type, raw } : { type: "unknown", raw }
     }
   }
-  const decoded = decode(raw)
-  return Either.isRight(decoded)
-    ? { _tag: "Event", event: decoded.right }
-    : undecodable(frame, ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+  if (check.is(raw)) return { _tag: "Event", event: raw }
+  const explained = check.explain(raw)
+  return undecodable(frame, Either.isLeft(explained) ? ParseResult.TreeFormatter.formatErrorSync(explained.left) : "")
 }

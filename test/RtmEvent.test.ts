@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import * as AST from "effect/SchemaAST"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as RtmEvent from "../src/RtmEvent.js"
@@ -101,6 +102,19 @@ describe("decodeFrame", () => {
       reply_to: 3
     })
     expect(RtmEvent.decodeFrame("{\"type\":\"pong\",\"reply_to\":4}")).toMatchObject({ _tag: "Reply", reply_to: 4 })
+  })
+
+  it("the event Schemas transform nothing, so the guard's verdict is the decoded event", () => {
+    for (const schema of RtmEvent.known) {
+      expect(AST.encodedAST(schema.ast)).toEqual(AST.typeAST(schema.ast))
+    }
+    const javaDir = Path.join(samplesDir, "java-slack-sdk/json-logs/samples/rtm")
+    for (const name of Fs.readdirSync(javaDir)) {
+      const raw = readJson(Path.join(javaDir, name))
+      const event = eventOf(JSON.stringify(raw))
+      if (event.type === "unknown") continue
+      expect(Schema.decodeUnknownSync(RtmEvent.RtmEvent, { onExcessProperty: "preserve" })(raw)).toEqual(event)
+    }
   })
 
   it("the RtmEvent Schema accepts every decoded event", () => {
