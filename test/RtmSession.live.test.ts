@@ -148,6 +148,22 @@ describe("RtmSession against FakeSlack on 127.0.0.1", () => {
       expect((yield* server.requests).length).toBeGreaterThanOrEqual(5)
     }).pipe(Effect.provide(fake)))
 
+  it.scopedLive("a socket URL the WebSocket refuses is a failed connection, and the session reconnects", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeSlack.FakeSlack
+      const session = yield* RtmSession.make(fast)
+      const reconnecting = yield* Effect.fork(
+        session.state.pipe(
+          Stream.filter((state) => state._tag === "Reconnecting" && state.cause.reason === "socket_error"),
+          Stream.runHead
+        )
+      )
+      yield* server.answerNext("rtm.connect", { body: { ok: true, url: "not a url", ...FakeSlack.identity } })
+      yield* server.dropSockets
+      yield* awaitReconnected(session, server, 2)
+      expect(Option.isSome(yield* Fiber.join(reconnecting))).toBe(true)
+    }).pipe(Effect.provide(fake)))
+
   it.scopedLive("an error ack becomes a typed SendRejected", () =>
     Effect.gen(function*() {
       const server = yield* FakeSlack.FakeSlack

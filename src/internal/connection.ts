@@ -34,7 +34,10 @@ const describeSocketError = (error: Socket.SocketError): Drop =>
     ? { reason: "closed", detail: `close ${error.code}${error.closeReason ? ` ${error.closeReason}` : ""}` }
     : error.reason === "OpenTimeout"
     ? { reason: "hello_timeout", detail: "the socket did not open in time" }
-    : { reason: "socket_error", detail: `${error.reason.toLowerCase()} error` }
+    : {
+      reason: "socket_error",
+      detail: `${error.reason.toLowerCase()} error${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+    }
 
 /** Something a `ws` socket has and a browser's has not: closing without a handshake. */
 const terminate = (ws: globalThis.WebSocket) => {
@@ -101,7 +104,12 @@ export const open = (
 
     const socket = yield* Socket.fromWebSocket(
       Effect.acquireRelease(
-        Effect.map(Socket.WebSocketConstructor, (make) => (ws = make(url))),
+        Effect.flatMap(Socket.WebSocketConstructor, (make) =>
+          Effect.try({
+            try: () => (ws = make(url)),
+            // A URL the constructor refuses is a failed open, not a crash.
+            catch: (cause) => new Socket.SocketGenericError({ reason: "Open", cause })
+          })),
         (ws) => release(ws, options.graceful())
       ),
       { closeCodeIsError: () => true, openTimeout: options.helloTimeout }
