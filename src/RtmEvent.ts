@@ -295,7 +295,12 @@ export const decodeFrame = (frame: string | Uint8Array): Frame => {
       event: typeof type === "string" ? { type: "unknown", originalType: type, raw } : { type: "unknown", raw }
     }
   }
-  if (check.is(raw)) return { _tag: "Event", event: raw }
-  const explained = check.explain(raw)
-  return undecodable(frame, Either.isLeft(explained) ? ParseResult.TreeFormatter.formatErrorSync(explained.left) : "")
+  try {
+    if (check.is(raw)) return { _tag: "Event", event: raw }
+    const explained = check.explain(raw)
+    return undecodable(frame, Either.isLeft(explained) ? ParseResult.TreeFormatter.formatErrorSync(explained.left) : "")
+  } catch (error) {
+    // Checking or describing a pathological value (say, nested thousands deep) can exhaust the stack.
+    return undecodable(frame, `cannot be checked: ${(error as Error).message}`)
+  }
 }

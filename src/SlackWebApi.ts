@@ -8,7 +8,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Clock, Context, Duration, Effect, Layer, ParseResult, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, ParseResult, Schedule, Schema } from "effect"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -100,10 +100,14 @@ const interpret = <A, I>(method: RtmMethod, response: HttpClientResponse, schema
       if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
       return yield* fromCode(method, error, retryAfter)
     }
-    return yield* Effect.mapError(
-      Schema.decodeUnknown(schema, { onExcessProperty: "preserve" })(json),
-      (error) => malformed(ParseResult.TreeFormatter.formatErrorSync(error))
-    )
+    try {
+      const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })(json)
+      if (Either.isRight(decoded)) return decoded.right
+      return yield* malformed(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+    } catch (error) {
+      // Checking or describing a pathological value (say, nested thousands deep) can exhaust the stack.
+      return yield* malformed(`the body cannot be checked: ${(error as Error).message}`)
+    }
   })
 
 /**

@@ -96,6 +96,14 @@ describe("decodeFrame", () => {
     }
   })
 
+  it("a value nested thousands deep is undecodable data, not a crash", () => {
+    const deep = "[".repeat(5000) + "]".repeat(5000)
+    for (const frame of [`{"type":"message","channel":${deep},"ts":"1"}`, `{"type":"error","error":${deep}}`]) {
+      const event = eventOf(frame)
+      expect(event.type).toBe("undecodable")
+    }
+  })
+
   it("tells replies from events", () => {
     expect(RtmEvent.decodeFrame("{\"ok\":true,\"reply_to\":3,\"ts\":\"1.1\",\"text\":\"x\"}")).toMatchObject({
       _tag: "Reply",

@@ -141,7 +141,8 @@ describe("SlackWebApi", () => {
         [{ body: "" }, "MalformedResponse"],
         [{ body: "null" }, "MalformedResponse"],
         [{ body: { ok: true, url: 42 } }, "MalformedResponse"],
-        [{ body: { ok: false } }, "MalformedResponse"]
+        [{ body: { ok: false } }, "MalformedResponse"],
+        [{ body: `{"ok":true,"url":"wss://x","team":${"[".repeat(5000)}${"]".repeat(5000)}}` }, "MalformedResponse"]
       ] as const
       for (const [answer, tag] of cases) {
         const { layer } = scriptedWebApi([answer])
