@@ -8,7 +8,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Clock, Context, Duration, Effect, Either, Layer, ParseResult, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, ParseResult, Redacted, Schedule, Schema } from "effect"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -47,7 +47,14 @@ export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<Sla
   ) => Effect.Effect<A, SlackWebApiError>
 }>() {}
 
-const snippet = (body: string) => body.length > 200 ? `${body.slice(0, 200)}…` : body
+/**
+ * What errors may quote of the server's text: the first 200 characters,
+ * with the token blanked out, in case the server echoed it back.
+ */
+const quoter = (token: Redacted.Redacted<string>) => (text: string) => {
+  const quoted = text.split(Redacted.value(token)).join("<redacted>")
+  return quoted.length > 200 ? `${quoted.slice(0, 200)}…` : quoted
+}
 
 /** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
 const rootMessage = (error: unknown): string => {
@@ -61,31 +68,48 @@ const rootMessage = (error: unknown): string => {
 }
 
 /**
- * Reads a `Retry-After` header: a number of seconds or an HTTP date.
- * Anything else, or a date in the past, is zero.
+ * The longest `Retry-After` honoured. A server that asks for more (or sends
+ * nonsense such as 400 nines) gets this instead of a wait without end.
+ *
+ * @since 0.1.0
+ */
+export const maxRetryAfter: Duration.Duration = Duration.hours(1)
+
+/**
+ * Reads a `Retry-After` header: a number of seconds or an HTTP date, capped
+ * at {@link maxRetryAfter}. Anything else, or a date in the past, is zero.
  *
  * @since 0.1.0
  */
 export const parseRetryAfter = (header: string | undefined, nowMillis: number): Duration.Duration => {
   if (header === undefined) return Duration.zero
   const trimmed = header.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Duration.seconds(Number(trimmed))
   const date = Date.parse(trimmed)
-  return Number.isNaN(date) || date <= nowMillis ? Duration.zero : Duration.millis(date - nowMillis)
+  const asked = /^\d+(\.\d+)?$/.test(trimmed)
+    ? Duration.seconds(Number(trimmed))
+    : Number.isNaN(date) || date <= nowMillis
+    ? Duration.zero
+    : Duration.millis(date - nowMillis)
+  return Duration.min(asked, maxRetryAfter)
 }
 
-const interpret = <A, I>(method: RtmMethod, response: HttpClientResponse, schema: Schema.Schema<A, I>) =>
+const interpret = <A, I>(
+  method: RtmMethod,
+  response: HttpClientResponse,
+  schema: Schema.Schema<A, I>,
+  quote: (text: string) => string
+) =>
   Effect.gen(function*() {
     const body = yield* Effect.mapError(
       response.text,
-      (error) => new NetworkError({ method, reason: `reading the body failed: ${rootMessage(error)}` })
+      (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
     )
     const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
     if (response.status === 429) return yield* fromCode(method, "ratelimited", retryAfter)
     if (response.status < 200 || response.status >= 300) {
-      return yield* new HttpStatusError({ method, status: response.status, body: snippet(body) })
+      return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
     }
-    const malformed = (reason: string) => new MalformedResponse({ method, reason, body: snippet(body) })
+    const malformed = (reason: string) => new MalformedResponse({ method, reason, body: quote(body) })
     let json: unknown
     try {
       json = JSON.parse(body)
@@ -132,6 +156,7 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
     const client = yield* HttpClient.HttpClient
     const config = yield* SlackConfig.SlackConfig
     const schedule = effectiveRetry(config.retry)
+    const quote = quoter(config.token)
 
     const call = <A, I>(method: RtmMethod, params: Params, response: Schema.Schema<A, I>) => {
       const form: Array<[string, string]> = []
@@ -144,8 +169,8 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
         HttpClientRequest.bodyUrlParams(form)
       )
       const attempt = client.execute(request).pipe(
-        Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: rootMessage(error) })),
-        Effect.flatMap((res) => interpret(method, res, response)),
+        Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: quote(rootMessage(error)) })),
+        Effect.flatMap((res) => interpret(method, res, response, quote)),
         Effect.timeoutFail({
           duration: config.timeout,
           onTimeout: () => new AttemptTimeout({ method, timeout: config.timeout })

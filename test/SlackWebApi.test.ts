@@ -169,6 +169,24 @@ describe("SlackWebApi", () => {
       expect(everything).not.toContain(secretToken)
     }))
 
+  it.effect("a server that echoes the token in an error page does not put it into the typed error", () =>
+    Effect.gen(function*() {
+      const { layer } = scriptedWebApi([
+        { status: 502, body: `<pre>Authorization: Bearer ${secretToken}</pre>` },
+        { body: `{"ok":true,"echo":"${secretToken}"` }
+      ], { retry: Schedule.stop })
+      for (let n = 0; n < 2; n++) {
+        const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+        expect(JSON.stringify(error)).toContain("<redacted>")
+        expect(JSON.stringify(error)).not.toContain(secretToken)
+      }
+    }))
+
+  it("caps an absurd Retry-After at an hour", () => {
+    expect(Duration.toHours(parseRetryAfter("9".repeat(400), 0))).toBe(1)
+    expect(Duration.toHours(parseRetryAfter("7200", 0))).toBe(1)
+  })
+
   it("reads Retry-After as seconds or as an HTTP date", () => {
     const now = Date.parse("2026-01-01T00:00:00Z")
     expect(Duration.toSeconds(parseRetryAfter("30", now))).toBe(30)
