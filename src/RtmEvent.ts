@@ -182,7 +182,7 @@ export const Undecodable = Schema.Struct({
 })
 
 /**
- * The inbound buffer was full and `count` events were dropped before this
+ * The inbound buffer was full and `count` events were dropped at this
  * point in the stream.
  *
  * @since 0.1.0

@@ -90,7 +90,7 @@ export interface Options {
   readonly reconnect?: Schedule.Schedule<unknown, Disconnected>
   /** A connection that lived this long starts the backoff over. Default 30 s. */
   readonly stableAfter?: Duration.DurationInput
-  /** Events buffered for a slow consumer; past that they are dropped and counted. Default 10,000. */
+  /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
   readonly inboundCapacity?: number
   /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
   readonly outboundCapacity?: number
@@ -187,10 +187,6 @@ export const make = (
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
-    const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({
-      capacity: options.inboundCapacity ?? 10_000,
-      strategy: "dropping"
-    })
     const outbox = yield* Outbox.make({ capacity: options.outboundCapacity ?? 1_000, ackTimeout })
     const throttle = options.rateLimit === false
       ? <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
@@ -207,8 +203,18 @@ export const make = (
     let ended: string | undefined
     let shuttingDown = false
     let presence: ReadonlyArray<string> = []
-    let dropped = 0
     let failures = 0
+
+    /**
+     * Inbound buffering. At most `inboundCapacity` events wait for the
+     * consumer; the buffer has room beside them for the `events_dropped`
+     * markers. When it is full, a marker goes in at once, right after the last
+     * event kept, and counts every event dropped until another event fits.
+     */
+    const inboundCapacity = options.inboundCapacity ?? 10_000
+    const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({ capacity: 2 * inboundCapacity + 1 })
+    let markersBuffered = 0
+    let openMarker: { type: "events_dropped"; count: number } | undefined
 
     const deliver = (event: RtmEvent) => {
       Metrics.eventsReceived.unsafeUpdate(event.type, [])
@@ -216,12 +222,32 @@ export const make = (
         Metrics.decodeFailures.unsafeUpdate(1, [])
         runLog(Effect.logWarning(`undecodable frame: ${event.reason}`))
       }
-      if (dropped > 0 && mailbox.unsafeOffer({ type: "events_dropped", count: dropped })) dropped = 0
-      if (dropped > 0 || !mailbox.unsafeOffer(event)) {
-        if (dropped++ === 0) runLog(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
-        Metrics.eventsDropped.unsafeUpdate(1, [])
+      const eventsBuffered = Option.getOrElse(mailbox.unsafeSize(), () => 0) - markersBuffered
+      if (eventsBuffered < inboundCapacity) {
+        openMarker = undefined
+        mailbox.unsafeOffer(event)
+        return
       }
+      Metrics.eventsDropped.unsafeUpdate(1, [])
+      if (openMarker !== undefined) {
+        openMarker.count++
+        return
+      }
+      runLog(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
+      openMarker = { type: "events_dropped", count: 1 }
+      markersBuffered++
+      mailbox.unsafeOffer(openMarker)
     }
+
+    /** The consumer's side: a marker it has taken counts no more drops. */
+    const events = Mailbox.toStream(mailbox).pipe(Stream.mapChunks((chunk) => {
+      for (const event of chunk) {
+        if (event.type !== "events_dropped") continue
+        markersBuffered--
+        if (event === openMarker) openMarker = undefined
+      }
+      return chunk
+    }))
 
     const onReply = (reply: Reply) => {
       if (!outbox.resolve(reply.reply_to, reply.raw)) {
@@ -370,7 +396,7 @@ export const make = (
       record("written", Effect.map(outbox.send(frame, false), ({ id }) => id))
 
     return {
-      events: Mailbox.toStream(mailbox),
+      events,
       state: state.changes.pipe(Stream.takeUntil((current) => current._tag === "Closed")),
       sendMessage,
       typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),

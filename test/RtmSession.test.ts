@@ -318,10 +318,19 @@ describe("RtmSession under TestClock", () => {
       const session = yield* RtmSession.make({ inboundCapacity: 4 })
       const socket = yield* test.socket
       for (let n = 0; n < 10; n++) yield* socket.push({ type: "user_typing", channel: "C1", user: `U${n}` })
-      const first = yield* session.events.pipe(Stream.take(4), Stream.runCollect)
-      yield* socket.push({ type: "user_typing", channel: "C1", user: "late" })
-      const next = yield* session.events.pipe(Stream.take(2), Stream.runCollect)
-      const all = [...Chunk.toArray(first), ...Chunk.toArray(next)]
+      // The marker is in the stream at once, right after the last event kept; once the consumer has
+      // taken it, there is room again and a later event is kept.
+      const all = Chunk.toArray(
+        yield* session.events.pipe(
+          Stream.tap((event) =>
+            event.type === "events_dropped"
+              ? socket.push({ type: "user_typing", channel: "C1", user: "late" })
+              : Effect.void
+          ),
+          Stream.take(6),
+          Stream.runCollect
+        )
+      )
       expect(all.map((event) => event.type)).toEqual([
         "hello",
         "user_typing",
@@ -331,6 +340,17 @@ describe("RtmSession under TestClock", () => {
         "user_typing"
       ])
       expect(all[4]).toEqual({ type: "events_dropped", count: 7 })
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("drops are reported at once, even if no event follows the burst", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ inboundCapacity: 3 })
+      const socket = yield* test.socket
+      for (let n = 0; n < 50; n++) yield* socket.push({ type: "user_typing", channel: "C1", user: `U${n}` })
+      const events = Chunk.toArray(yield* session.events.pipe(Stream.take(4), Stream.runCollect))
+      expect(events.map((event) => event.type)).toEqual(["hello", "user_typing", "user_typing", "events_dropped"])
+      expect(events[3]).toEqual({ type: "events_dropped", count: 48 })
     }).pipe(Effect.provide(testLayer)))
 
   it.scoped("garbage, unknown types and stray replies reach the consumer as data", () =>
