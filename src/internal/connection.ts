@@ -29,15 +29,20 @@ export interface Handlers {
   readonly onReply: (reply: Reply) => void
 }
 
-const describeSocketError = (error: Socket.SocketError): Drop =>
-  error.reason === "Close"
-    ? { reason: "closed", detail: `close ${error.code}${error.closeReason ? ` ${error.closeReason}` : ""}` }
-    : error.reason === "OpenTimeout"
-    ? { reason: "hello_timeout", detail: "the socket did not open in time" }
-    : {
-      reason: "socket_error",
-      detail: `${error.reason.toLowerCase()} error${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
-    }
+/** The message of an error, or of the `ErrorEvent` a WebSocket fires, if it has one. */
+const messageOf = (cause: unknown): string | undefined => {
+  const message = (cause as { message?: unknown } | null)?.message
+  return typeof message === "string" && message !== "" ? message : undefined
+}
+
+const describeSocketError = (error: Socket.SocketError): Drop => {
+  if (error.reason === "Close") {
+    return { reason: "closed", detail: `close ${error.code}${error.closeReason ? ` ${error.closeReason}` : ""}` }
+  }
+  if (error.reason === "OpenTimeout") return { reason: "hello_timeout", detail: "the socket did not open in time" }
+  const message = messageOf(error.cause)
+  return { reason: "socket_error", detail: `${error.reason.toLowerCase()} error${message ? `: ${message}` : ""}` }
+}
 
 /** Something a `ws` socket has and a browser's has not: closing without a handshake. */
 const terminate = (ws: globalThis.WebSocket) => {

@@ -84,8 +84,11 @@ export interface Service {
 
   /** Sends an event (any JSON value) on every open socket. Returns how many got it. */
   readonly push: (event: unknown) => Effect.Effect<number>
-  /** Sends a raw frame, text or binary, on every open socket. */
-  readonly pushRaw: (frame: string | Uint8Array) => Effect.Effect<number>
+  /**
+   * Sends a raw frame on every open socket: a string as text, bytes as binary
+   * unless `asText` (bytes in a text frame, such as invalid UTF-8).
+   */
+  readonly pushRaw: (frame: string | Uint8Array, options?: { readonly asText?: boolean }) => Effect.Effect<number>
   /** Destroys every open socket's TCP connection, with no close frame. */
   readonly dropSockets: Effect.Effect<void>
   /** Resets every open socket's TCP connection (an RST, not a FIN). */
@@ -295,7 +298,8 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       requests: Effect.sync(() => recorded.slice()),
       options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
       push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
-      pushRaw: (frame) => everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" })),
+      pushRaw: (frame, options) =>
+        everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" && options?.asText !== true })),
       dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
       resetSockets: Effect.asVoid(everySocket((socket) =>
         (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy()

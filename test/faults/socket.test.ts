@@ -210,6 +210,18 @@ describe.concurrent("fault matrix: the RTM socket", () => {
         yield* stillWorks(watch)
       }).pipe(Effect.provide(quiet)))
 
+    it.scopedLive("invalid UTF-8 in a text frame → a typed socket_error (ws refuses it) and the session reconnects", () =>
+      Effect.gen(function*() {
+        const watch = yield* watched()
+        yield* watch.server.pushRaw(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), { asText: true })
+        yield* waitUntil("a reconnect", () => connectedCount(watch.states) >= 2)
+        expect(reconnectCauses(watch.states)).toContainEqual(expect.objectContaining({
+          reason: "socket_error",
+          detail: expect.stringMatching(/UTF-8/)
+        }))
+        yield* stillWorks(watch)
+      }).pipe(Effect.provide(quiet)))
+
     it.scopedLive("a 5 MB text frame → delivered whole; the session goes on", () =>
       Effect.gen(function*() {
         const watch = yield* watched()
