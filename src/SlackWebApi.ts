@@ -153,7 +153,8 @@ export const effectiveRetry = (policy: SlackConfig.RetryPolicy): Schedule.Schedu
  */
 export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Effect
   .gen(function*() {
-    const client = yield* HttpClient.HttpClient
+    // Slack has no use for trace headers, and they would tell it our trace ids.
+    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const config = yield* SlackConfig.SlackConfig
     const schedule = effectiveRetry(config.retry)
     const quote = quoter(config.token)

@@ -33,6 +33,7 @@ describe("SlackWebApi", () => {
       expect(request?.body).toBe("batch_presence_aware=true&presence_sub=false")
       expect(request?.body).not.toContain(secretToken)
       expect(request?.url).not.toContain(secretToken)
+      expect(Object.keys(request?.headers ?? {}).filter((name) => /traceparent|^b3$|x-b3/.test(name))).toEqual([])
     }))
 
   it.effect("sends all seven rtm.start parameters", () =>
