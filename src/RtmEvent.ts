@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Schema } from "effect"
+import * as Guard from "./internal/guard.js"
 
 const Flexible = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 const optionalString = Schema.optional(Schema.String)
@@ -249,7 +250,8 @@ export type Frame = { readonly _tag: "Event"; readonly event: RtmEvent } | Reply
  * Per `type`: a type guard, and a decoder that explains a failure. The event
  * Schemas transform nothing (their encoded and decoded sides are the same),
  * so a frame that passes the guard is already the decoded event, with every
- * field it came with. The decoder runs only to say why a frame failed.
+ * field it came with. The guard is compiled from the Schema's AST so that it
+ * allocates nothing; the decoder runs only to say why a frame failed.
  */
 const checks = new Map<string, {
   readonly is: (input: unknown) => input is RtmEvent
@@ -258,7 +260,11 @@ const checks = new Map<string, {
 for (const schema of known) {
   const type = ("members" in schema ? schema.members[0] : schema).fields.type.literals[0]
   const eventSchema = schema as Schema.Schema<RtmEvent>
-  checks.set(type, { is: Schema.is(eventSchema), explain: Schema.decodeUnknownEither(eventSchema) })
+  checks.set(type, {
+    is: (Guard.compile(schema.ast) ?? Schema.is(eventSchema)) as (input: unknown) => input is RtmEvent,
+    // `exact`, as the guard is: a required key must be present even if its type admits `undefined`.
+    explain: Schema.decodeUnknownEither(eventSchema, { exact: true })
+  })
 }
 
 const undecodable = (frame: string | Uint8Array, reason: string): Frame => ({
@@ -298,7 +304,10 @@ export const decodeFrame = (frame: string | Uint8Array): Frame => {
   try {
     if (check.is(raw)) return { _tag: "Event", event: raw }
     const explained = check.explain(raw)
-    return undecodable(frame, Either.isLeft(explained) ? ParseResult.TreeFormatter.formatErrorSync(explained.left) : "")
+    return undecodable(
+      frame,
+      Either.isLeft(explained) ? ParseResult.TreeFormatter.formatErrorSync(explained.left) : "does not fit its Schema"
+    )
   } catch (error) {
     // Checking or describing a pathological value (say, nested thousands deep) can exhaust the stack.
     return undecodable(frame, `cannot be checked: ${(error as Error).message}`)
