@@ -102,3 +102,10 @@ export const median = (values: ReadonlyArray<number>): number => {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
+
+/** Runs the client variant that the runner asked for; an unknown name is an error. */
+export const runVariant = async (variant: string, runners: Readonly<Record<string, () => Promise<void>>>) => {
+  const run = runners[variant]
+  if (run === undefined) throw new Error(`unknown variant ${variant}`)
+  await run()
+}

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { apiUrl, readArgs, report, token } from "./common.js"
+import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
 
 const args = readArgs(60_000)
 const warmup = Number(args["warmup"] ?? 300)
@@ -155,22 +155,10 @@ const runUndici = async () => {
   })
 }
 
-switch (args.variant) {
-  case "ours-fetch":
-    await runOurs("fetch")
-    break
-  case "ours-undici":
-    await runOurs("undici")
-    break
-  case "web-api-7":
-    await runWebApi(7)
-    break
-  case "web-api-8":
-    await runWebApi(8)
-    break
-  case "undici":
-    await runUndici()
-    break
-  default:
-    throw new Error(`unknown variant ${args.variant}`)
-}
+await runVariant(args.variant, {
+  "ours-fetch": () => runOurs("fetch"),
+  "ours-undici": () => runOurs("undici"),
+  "web-api-7": () => runWebApi(7),
+  "web-api-8": () => runWebApi(8),
+  "undici": () => runUndici()
+})

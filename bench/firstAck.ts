@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { apiUrl, median, readArgs, report, token } from "./common.js"
+import { apiUrl, median, readArgs, report, token, runVariant } from "./common.js"
 
 const args = readArgs(60_000)
 const iterations = Number(args["iterations"] ?? 3)
@@ -63,13 +63,7 @@ const runRtmApi = async () => {
   report({ variant: "rtm-api", millis, median: median(millis) })
 }
 
-switch (args.variant) {
-  case "ours":
-    await runOurs()
-    break
-  case "rtm-api":
-    await runRtmApi()
-    break
-  default:
-    throw new Error(`unknown variant ${args.variant}`)
-}
+await runVariant(args.variant, {
+  "ours": () => runOurs(),
+  "rtm-api": () => runRtmApi()
+})

@@ -26,7 +26,7 @@
  */
 import * as Fs from "node:fs"
 import { Session } from "node:inspector"
-import { apiUrl, readArgs, report, token } from "./common.js"
+import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
 
 const args = readArgs(90_000)
 const warmup = Number(args["warmup"] ?? 20_000)
@@ -158,16 +158,8 @@ const runWs = async () => {
   })
 }
 
-switch (args.variant) {
-  case "ours":
-    await runOurs()
-    break
-  case "rtm-api":
-    await runRtmApi()
-    break
-  case "ws":
-    await runWs()
-    break
-  default:
-    throw new Error(`unknown variant ${args.variant}`)
-}
+await runVariant(args.variant, {
+  "ours": () => runOurs(),
+  "rtm-api": () => runRtmApi(),
+  "ws": () => runWs()
+})

@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { apiUrl, readArgs, report, settleHeap, sleep, token } from "./common.js"
+import { apiUrl, readArgs, report, settleHeap, sleep, token, runVariant } from "./common.js"
 
 const args = readArgs(120_000)
 const sessions = Number(args["sessions"] ?? 1_000)
@@ -129,16 +129,8 @@ const runWs = async () => {
   finish(baseline, after, sessions)
 }
 
-switch (args.variant) {
-  case "ours":
-    await runOurs()
-    break
-  case "rtm-api":
-    await runRtmApi()
-    break
-  case "ws":
-    await runWs()
-    break
-  default:
-    throw new Error(`unknown variant ${args.variant}`)
-}
+await runVariant(args.variant, {
+  "ours": () => runOurs(),
+  "rtm-api": () => runRtmApi(),
+  "ws": () => runWs()
+})

@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { apiUrl, readArgs, report, token } from "./common.js"
+import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
 
 const args = readArgs(90_000)
 const capMs = Number(args["capMs"] ?? 8_000)
@@ -121,13 +121,7 @@ const runRtmApi = async () => {
   await rtm.start()
 }
 
-switch (args.variant) {
-  case "ours":
-    await runOurs()
-    break
-  case "rtm-api":
-    await runRtmApi()
-    break
-  default:
-    throw new Error(`unknown variant ${args.variant}`)
-}
+await runVariant(args.variant, {
+  "ours": () => runOurs(),
+  "rtm-api": () => runRtmApi()
+})
