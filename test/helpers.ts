@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import type { HttpClientRequest } from "@effect/platform/HttpClientRequest"
-import { type Duration, Effect, Layer, Logger, LogLevel, Redacted, Tracer } from "effect"
+import { type Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as Path from "node:path"
 import * as SlackConfig from "../src/SlackConfig.js"
 import * as SlackWebApi from "../src/SlackWebApi.js"
@@ -68,35 +68,5 @@ export const capturingLogger = () => {
 }
 
 
-/** A tracer that records each span's name and attributes. */
-export const recordingTracer = () => {
-  const spans: Array<{ name: string; attributes: Map<string, unknown> }> = []
-  let next = 0
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${next++}`,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => {},
-        attribute: (key, value) => void attributes.set(key, value),
-        event: (eventName, _time, eventAttributes) => void attributes.set(`event:${eventName}`, eventAttributes),
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-  return { spans, tracer }
-}
-
+/** A tracer that records each span's name, attributes, events and exit. */
+export { recordingTracer } from "../scripts/harness.js"
