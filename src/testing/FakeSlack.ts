@@ -203,6 +203,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
         const server = Http.createServer((request, response) => {
           handle(request, response).catch(() => response.destroy())
         })
+        server.once("error", (error) => resume(Effect.die(error)))
         server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
       }),
       (server) =>
