@@ -8,6 +8,7 @@ import { Duration, Effect, Option } from "effect"
 import type { RtmEvent } from "../RtmEvent.js"
 import type { OutgoingMessage } from "../RtmSession.js"
 import type * as FakeSlack from "../testing/FakeSlack.js"
+import * as Timestamps from "../testing/internal/timestamps.js"
 
 /**
  * The people and channels of the demo workspace.
@@ -30,13 +31,13 @@ export const directory: Readonly<Record<string, string>> = {
  */
 export const nameOf = (id: string): string => directory[id] ?? id
 
-let ts = 1_700_000_000_000_000
+const nextTs = Timestamps.make()
 const message = (user: string, channel: string, text: string) => ({
   type: "message",
   channel,
   user,
   text,
-  ts: String(++ts).replace(/(\d{6})$/, ".$1"),
+  ts: nextTs(),
   team: "T0FAKE001"
 })
 

@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
+import * as Timestamps from "./internal/timestamps.js"
 import type { Options } from "../SlackConfig.js"
 
 /**
@@ -223,7 +224,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
     let replayAcks = false
     let lastAck: string | undefined
     let accepted = 0
-    let lastTs = 1_700_000_000_000_000
+    const nextTs = Timestamps.make()
 
     const onClientFrame = (socket: WebSocket, data: string) => {
       let frame: Record<string, unknown>
@@ -238,7 +239,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       if (frame["type"] === "ping") socket.send(JSON.stringify({ ...frame, type: "pong", reply_to: frame["id"] }))
       if (frame["type"] === "message") {
         const rejection = rejections.shift()
-        const ts = String(++lastTs).replace(/(\d{6})$/, ".$1")
+        const ts = nextTs()
         lastAck = JSON.stringify(
           rejection !== undefined
             ? { ok: false, reply_to: frame["id"], error: rejection }

@@ -15,6 +15,7 @@ import { fromCode } from "../SlackError.js"
 import { SlackWebApi } from "../SlackWebApi.js"
 import { identity } from "./FakeSlack.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
+import * as Timestamps from "./internal/timestamps.js"
 
 /**
  * The server side of one in-memory socket.
@@ -86,7 +87,7 @@ const closeEvent = (code: number, reason: string) =>
 class MemoryWebSocket extends EventTarget {
   readyState = 1
   readonly sent: Array<Readonly<Record<string, unknown>>> = []
-  private lastTs = 1_700_000_000_000_000
+  private readonly nextTs = Timestamps.make()
   constructor(readonly url: string, private readonly auto: () => Auto, private readonly onSent: () => void) {
     super()
   }
@@ -111,7 +112,7 @@ class MemoryWebSocket extends EventTarget {
       this.deliver(JSON.stringify({ type: "pong", reply_to: frame["id"] }))
     }
     if (frame["type"] === "message" && auto.ack) {
-      const ts = String(++this.lastTs).replace(/(\d{6})$/, ".$1")
+      const ts = this.nextTs()
       this.deliver(JSON.stringify({ ok: true, reply_to: frame["id"], ts, text: frame["text"] }))
     }
   }
