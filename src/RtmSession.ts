@@ -11,6 +11,8 @@ import type { Socket } from "@effect/platform"
 import {
   Cause,
   Clock,
+  ExecutionStrategy,
+  Exit,
   Data,
   Deferred,
   Duration,
@@ -20,7 +22,7 @@ import {
   RateLimiter,
   Runtime,
   Schedule,
-  type Scope,
+  Scope,
   Stream,
   SubscriptionRef
 } from "effect"
@@ -170,13 +172,24 @@ export const messageTextLimit = 4_000
 
 /**
  * Opens a session. Succeeds once the first `hello` arrives; fails with the
- * typed error if the first connect fails permanently.
+ * typed error if the first connect fails permanently. The session lives in
+ * a scope of its own inside the caller's: if `make` fails or is interrupted
+ * (say, by `Effect.timeout`), that scope closes and nothing is left running.
  *
  * @since 0.1.0
  */
 export const make = (
   options: Options = {}
 ): Effect.Effect<RtmSession, SessionError, SlackWebApi | Socket.WebSocketConstructor | Scope.Scope> =>
+  Effect.gen(function*() {
+    const own = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    return yield* openSession(options).pipe(
+      Scope.extend(own),
+      Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(own, exit))
+    )
+  })
+
+const openSession = (options: Options) =>
   Effect.gen(function*() {
     const helloTimeout = Duration.decode(options.helloTimeout ?? "10 seconds")
     const pingInterval = Duration.decode(options.pingInterval ?? "30 seconds")
@@ -386,7 +399,7 @@ export const make = (
           if (message.text.length > messageTextLimit) {
             return yield* new MessageTooLong({ length: message.text.length, limit: messageTextLimit })
           }
-          const { id, reply } = yield* outbox.send({ type: "message", ...message }, true)
+          const { id, reply } = yield* outbox.send({ ...message, type: "message" }, true)
           if (typeof reply["ts"] !== "string") return yield* new MalformedAck({ id, raw: reply })
           return { ts: reply["ts"], text: typeof reply["text"] === "string" ? reply["text"] : message.text }
         })
@@ -401,9 +414,12 @@ export const make = (
       sendMessage,
       typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
       subscribePresence: (ids) =>
-        Effect.suspend(() => {
-          presence = [...ids]
-          return Effect.asVoid(send({ type: "presence_sub", ids: presence }))
+        Effect.gen(function*() {
+          const frame = { type: "presence_sub", ids: [...ids] }
+          // Only a list that fits is remembered: it is sent again after every reconnect.
+          yield* Effect.tapError(Outbox.checkSize(frame), (error) => Effect.sync(() => Metrics.sends.unsafeUpdate(error._tag, [])))
+          presence = frame.ids
+          yield* send(frame)
         }),
       presenceQuery: (ids) => Effect.asVoid(send({ type: "presence_query", ids: [...ids] })),
       ping: () => Effect.flatMap(whenConnected, pingOn),

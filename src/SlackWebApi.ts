@@ -127,10 +127,10 @@ const interpret = <A, I>(
     try {
       const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })(json)
       if (Either.isRight(decoded)) return decoded.right
-      return yield* malformed(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+      return yield* malformed(quote(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
     } catch (error) {
       // Checking or describing a pathological value (say, nested thousands deep) can exhaust the stack.
-      return yield* malformed(`the body cannot be checked: ${(error as Error).message}`)
+      return yield* malformed(quote(`the body cannot be checked: ${(error as Error).message}`))
     }
   })
 

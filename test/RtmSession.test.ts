@@ -393,6 +393,87 @@ describe("RtmSession under TestClock", () => {
       expect(states.at(-1)?._tag).toBe("Closed")
     }).pipe(Effect.provide(testLayer)))
 
+  it.scoped("a send made at any moment around a reconnect is written, never lost", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ rateLimit: false })
+      for (let yields = 0; yields < 6; yields++) {
+        yield* (yield* test.socket).close(1006)
+        yield* Effect.repeatN(Effect.yieldNow(), yields)
+        const fiber = yield* Effect.fork(session.typing(`C${yields}`))
+        yield* TestClock.adjust("1 minute")
+        expect(Option.isSome(yield* Fiber.poll(fiber))).toBe(true)
+        yield* Fiber.join(fiber)
+      }
+      const channels = (yield* sentOf("typing")).map((frame) => frame["channel"])
+      expect(channels).toEqual(["C0", "C1", "C2", "C3", "C4", "C5"])
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("an error ack nested thousands deep is a SendRejected, and the session goes on", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ ack: false })
+      const session = yield* RtmSession.make()
+      const fiber = yield* Effect.fork(session.sendMessage({ channel: "C1", text: "hi" }))
+      const frame = yield* test.awaitSent((frame) => frame["type"] === "message")
+      const deep = "[".repeat(20_000) + "]".repeat(20_000)
+      yield* (yield* test.socket).pushRaw(`{"ok":false,"reply_to":${frame["id"]},"error":${deep}}`)
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      expect(error).toMatchObject({ _tag: "SendRejected", code: -1 })
+      expect((yield* currentState(session))._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("the session's ids win over ids and types inside the caller's frames", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make({ rateLimit: false })
+      const id = yield* session.send({ type: "custom", id: 1 })
+      yield* session.sendMessage({ channel: "C1", text: "x", type: "not a message" } as RtmSession.OutgoingMessage)
+      const sent = [...(yield* sentOf("custom")), ...(yield* sentOf("message"))]
+      expect(sent[0]?.["id"]).toBe(id)
+      const ids = sent.map((frame) => frame["id"])
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(sent).toHaveLength(2)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a presence list too large to send is refused and not sent again after a reconnect", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make({ rateLimit: false })
+      const ids = Array.from({ length: 1_500 }, (_, n) => `U${String(n).padStart(10, "0")}`)
+      expect((yield* Effect.flip(session.subscribePresence(ids)))._tag).toBe("FrameTooLarge")
+      yield* (yield* test.socket).close(1006)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* connectCount).toBe(2)
+      expect(yield* sentOf("presence_sub")).toEqual([])
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("make under Effect.timeout leaves no session running when it times out", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      yield* test.setAuto({ hello: false })
+      const fiber = yield* Effect.fork(RtmSession.make({ helloTimeout: "5 seconds" }).pipe(Effect.timeout("1 second")))
+      yield* TestClock.adjust("1 second")
+      expect((yield* Effect.flip(Fiber.join(fiber)))._tag).toBe("TimeoutException")
+      const calls = yield* connectCount
+      expect((yield* test.socket).isOpen).toBe(false)
+      yield* TestClock.adjust("10 minutes")
+      expect(yield* connectCount).toBe(calls)
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a send interrupted while the throttle holds it is withdrawn", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make({ rateLimit: { limit: 1, interval: "2 seconds" } })
+      const first = yield* Effect.fork(session.typing("C1"))
+      const second = yield* Effect.fork(session.typing("C2"))
+      const third = yield* Effect.fork(session.typing("C3"))
+      yield* settle
+      yield* Fiber.interrupt(second)
+      yield* Fiber.interrupt(third)
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(first)
+      expect((yield* sentOf("typing")).map((frame) => frame["channel"])).toEqual(["C1"])
+    }).pipe(Effect.provide(testLayer)))
+
   it.effect("after the scope closes, every send fails with SessionClosed and the socket is closed", () =>
     Effect.gen(function*() {
       const test = yield* SlackTest.SlackTest

@@ -86,6 +86,15 @@ export const open = (
     let helloSeen = false
 
     const onFrame = (data: string | Uint8Array) => {
+      try {
+        route(data)
+      } catch (error) {
+        // Nothing a frame holds may escape into the socket's callback and crash the process.
+        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
+      }
+    }
+
+    const route = (data: string | Uint8Array) => {
       const frame = decodeFrame(data)
       if (frame._tag === "Reply") return handlers.onReply(frame)
       const event = frame.event
@@ -134,10 +143,17 @@ export const open = (
       Effect.raceFirst(Deferred.await(closed))
     )
     const write: Write = (text) => {
+      // A closing socket drops what it is given without a word: refuse instead, and end the connection.
+      if (ws === undefined || ws.readyState !== 1) {
+        drop({ reason: "closed", detail: "the socket was closing" })
+        return false
+      }
       try {
-        ws!.send(text)
+        ws.send(text)
+        return true
       } catch (error) {
-        drop({ reason: "socket_error", detail: `write failed: ${(error as Error).message}` })
+        drop({ reason: "socket_error", detail: `write failed: ${messageOf(error) ?? "unknown error"}` })
+        return false
       }
     }
     return { write, closed: Deferred.await(closed), drop }
