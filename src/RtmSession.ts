@@ -413,14 +413,11 @@ const openSession = (options: Options) =>
       state: state.changes.pipe(Stream.takeUntil((current) => current._tag === "Closed")),
       sendMessage,
       typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
-      subscribePresence: (ids) =>
-        Effect.gen(function*() {
-          const frame = { type: "presence_sub", ids: [...ids] }
-          // Only a list that fits is remembered: it is sent again after every reconnect.
-          yield* Effect.tapError(Outbox.checkSize(frame), (error) => Effect.sync(() => Metrics.sends.unsafeUpdate(error._tag, [])))
-          presence = frame.ids
-          yield* send(frame)
-        }),
+      subscribePresence: (ids) => {
+        const frame = { type: "presence_sub", ids: [...ids] }
+        // Only a list that was written is remembered, to be sent again after every reconnect.
+        return send(frame).pipe(Effect.tap(() => void (presence = frame.ids)), Effect.asVoid)
+      },
       presenceQuery: (ids) => Effect.asVoid(send({ type: "presence_query", ids: [...ids] })),
       ping: () => Effect.flatMap(whenConnected, pingOn),
       send

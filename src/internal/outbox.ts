@@ -53,7 +53,7 @@ export type Write = (text: string) => boolean
  * Fails with `FrameTooLarge` if `frame`, as JSON with its id, would exceed
  * Slack's limit.
  */
-export const checkSize = (frame: Frame): Effect.Effect<void, FrameTooLarge> => {
+const checkSize = (frame: Frame): Effect.Effect<void, FrameTooLarge> => {
   const bytes = Buffer.byteLength(JSON.stringify(frame)) + widestId.length + 6
   return bytes > frameLimitBytes ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes })) : Effect.void
 }
