@@ -226,7 +226,8 @@ const openSession = (options: Options) =>
      */
     const inboundCapacity = options.inboundCapacity ?? 10_000
     const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({ capacity: 2 * inboundCapacity + 1 })
-    let markersBuffered = 0
+    /** Events (markers aside) in the buffer: counted up here, and down as the consumer takes them. */
+    let eventsBuffered = 0
     let openMarker: { type: "events_dropped"; count: number } | undefined
 
     const deliver = (event: RtmEvent) => {
@@ -235,9 +236,9 @@ const openSession = (options: Options) =>
         Metrics.decodeFailures.unsafeUpdate(1, [])
         runLog(Effect.logWarning(`undecodable frame: ${event.reason}`))
       }
-      const eventsBuffered = Option.getOrElse(mailbox.unsafeSize(), () => 0) - markersBuffered
       if (eventsBuffered < inboundCapacity) {
         openMarker = undefined
+        eventsBuffered++
         mailbox.unsafeOffer(event)
         return
       }
@@ -248,16 +249,14 @@ const openSession = (options: Options) =>
       }
       runLog(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
       openMarker = { type: "events_dropped", count: 1 }
-      markersBuffered++
       mailbox.unsafeOffer(openMarker)
     }
 
-    /** The consumer's side: a marker it has taken counts no more drops. */
+    /** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
     const events = Mailbox.toStream(mailbox).pipe(Stream.mapChunks((chunk) => {
       for (const event of chunk) {
-        if (event.type !== "events_dropped") continue
-        markersBuffered--
-        if (event === openMarker) openMarker = undefined
+        if (event.type !== "events_dropped") eventsBuffered--
+        else if (event === openMarker) openMarker = undefined
       }
       return chunk
     }))
