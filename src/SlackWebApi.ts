@@ -8,7 +8,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Clock, Context, Duration, Effect, Either, Layer, ParseResult, Redacted, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -147,6 +147,27 @@ export const effectiveRetry = (policy: SlackConfig.RetryPolicy): Schedule.Schedu
   )
 
 /**
+ * `Effect.retry(attempt, schedule)`, set up only once the first attempt has
+ * failed, so that a call that succeeds at once pays nothing for retrying. The
+ * schedule sees the same errors in the same order: the first failure is
+ * replayed to it.
+ */
+const retryAfterFirstFailure = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, E>
+): Effect.Effect<A, E, R> =>
+  Effect.catchAll(attempt, (first) => {
+    let replay: Option.Option<E> = Option.some(first)
+    const again = Effect.suspend(() => {
+      if (Option.isNone(replay)) return attempt
+      const error = replay.value
+      replay = Option.none()
+      return Effect.fail(error)
+    })
+    return Effect.retry(again, schedule)
+  })
+
+/**
  * Builds the client from an `HttpClient` and the {@link SlackConfig.SlackConfig}.
  *
  * @since 0.1.0
@@ -178,7 +199,7 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
         }),
         Effect.tapError((error) => Effect.logDebug(`attempt failed: ${error.message}`))
       )
-      return Effect.retry(attempt, schedule).pipe(Effect.annotateLogs({ module: "SlackWebApi", method }))
+      return retryAfterFirstFailure(attempt, schedule).pipe(Effect.annotateLogs({ module: "SlackWebApi", method }))
     }
     return SlackWebApi.of({ call })
   })
