@@ -57,6 +57,16 @@ const openAll = async (count: number, open: () => Promise<void>) => {
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker))
 }
 
+/** Opens one session, takes the baseline, opens the rest, idles, and reports the growth per session. */
+const measure = async (openOne: () => Promise<void>) => {
+  await openOne()
+  const baseline = await snapshot()
+  await openAll(sessions, openOne)
+  await sleep(idleMs)
+  const after = await snapshot()
+  finish(baseline, after, sessions)
+}
+
 const runOurs = async () => {
   const { Effect, Redacted, Scope, Stream } = await import("effect")
   const { RtmSession, Slack } = await import("../src/index.js")
@@ -68,13 +78,8 @@ const runOurs = async () => {
     yield* Effect.forkIn(Stream.runForEach(session.events, () => Effect.sync(() => void events++)), scope)
   }).pipe(Scope.extend(scope), Effect.provide(layer), Effect.timeout("20 seconds"))
   const openOne = () => Effect.runPromise(open)
-  await openOne()
-  const baseline = await snapshot()
-  await openAll(sessions, openOne)
-  await sleep(idleMs)
-  const after = await snapshot()
   // The scope is left open on purpose: the process exits right after reporting.
-  finish(baseline, after, sessions)
+  await measure(openOne)
 }
 
 const runRtmApi = async () => {
@@ -89,12 +94,7 @@ const runRtmApi = async () => {
     await rtm.start()
     await connected
   }
-  await openOne()
-  const baseline = await snapshot()
-  await openAll(sessions, openOne)
-  await sleep(idleMs)
-  const after = await snapshot()
-  finish(baseline, after, sessions)
+  await measure(openOne)
 }
 
 const runWs = async () => {
@@ -121,12 +121,7 @@ const runWs = async () => {
     const ping = setInterval(() => ws.send(JSON.stringify({ id: nextId++, type: "ping" })), 30_000)
     ws.on("close", () => clearInterval(ping))
   }
-  await openOne()
-  const baseline = await snapshot()
-  await openAll(sessions, openOne)
-  await sleep(idleMs)
-  const after = await snapshot()
-  finish(baseline, after, sessions)
+  await measure(openOne)
 }
 
 await runVariant(args.variant, {

@@ -118,10 +118,11 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
      */
     const send = (frame: Frame, awaitsReply: boolean) =>
       Effect.gen(function*() {
+        const item = yield* newItem(frame, awaitsReply)
+        // From the checks to the push, no other fiber can run: a close cannot slip in between.
         if (closedReason !== undefined) return yield* new SessionClosed({ reason: closedReason })
         yield* checkSize(frame)
         if (queued.length >= options.capacity) return yield* new SendQueueFull({ capacity: options.capacity })
-        const item = yield* newItem(frame, awaitsReply)
         queued.push(item)
         yield* nonEmpty.open
         const id = yield* Effect.onInterrupt(Deferred.await(item.written), () => withdraw(item))
