@@ -17,9 +17,9 @@ import {
   Deferred,
   Duration,
   Effect,
+  Either,
   Mailbox,
   Option,
-  RateLimiter,
   Runtime,
   Schedule,
   Scope,
@@ -199,24 +199,25 @@ const openSession = (options: Options) =>
     const params = options.connect ?? {}
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
+    const sessionScope = yield* Effect.scope
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
-    const outbox = yield* Outbox.make({ capacity: options.outboundCapacity ?? 1_000, ackTimeout })
-    const throttle = options.rateLimit === false
-      ? <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
-      : yield* RateLimiter.make({
-        limit: options.rateLimit?.limit ?? 3,
-        interval: options.rateLimit?.interval ?? "3 seconds",
-        algorithm: "token-bucket"
-      })
-    const firstHello = yield* Deferred.make<void, SessionError>()
     const connected = yield* Effect.makeLatch(false)
-    const runtime = yield* Effect.runtime<never>()
-    const runLog = Runtime.runFork(runtime)
     let current: Connection.Connection | undefined
     let ended: string | undefined
     let shuttingDown = false
     let presence: ReadonlyArray<string> = []
     let failures = 0
+    const outbox = yield* Outbox.make({
+      capacity: options.outboundCapacity ?? 1_000,
+      ackTimeout,
+      rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
+      connection: () => current?.write,
+      whenConnected: connected.await
+    })
+    const firstHello = yield* Deferred.make<void, SessionError>()
+    const driver = yield* Schedule.driver(reconnectSchedule(options.reconnect ?? defaultReconnect))
+    const runtime = yield* Effect.runtime<SlackWebApi | Socket.WebSocketConstructor>()
+    const runFork = Runtime.runFork(runtime)
 
     /**
      * Inbound buffering. At most `inboundCapacity` events wait for the
@@ -234,7 +235,7 @@ const openSession = (options: Options) =>
       Metrics.eventsReceived.unsafeUpdate(event.type, [])
       if (event.type === "undecodable") {
         Metrics.decodeFailures.unsafeUpdate(1, [])
-        runLog(Effect.logWarning(`undecodable frame: ${event.reason}`))
+        runFork(Effect.logWarning(`undecodable frame: ${event.reason}`))
       }
       if (eventsBuffered < inboundCapacity) {
         openMarker = undefined
@@ -247,7 +248,7 @@ const openSession = (options: Options) =>
         openMarker.count++
         return
       }
-      runLog(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
+      runFork(Effect.logWarning("the inbound buffer is full: dropping events until it drains"))
       openMarker = { type: "events_dropped", count: 1 }
       mailbox.unsafeOffer(openMarker)
     }
@@ -287,60 +288,7 @@ const openSession = (options: Options) =>
         )
       )
 
-    /** One connection, from `rtm.connect` to its end. Succeeds only with a permanent error. */
-    const connectOnce = Effect.gen(function*() {
-      const attempt = failures
-      const opened = yield* Effect.gen(function*() {
-        const info = yield* callConnect
-        const connection = yield* Connection.open(info.url, {
-          helloTimeout,
-          graceful: () => shuttingDown
-        }, { onEvent: deliver, onReply })
-        return { info, connection }
-      }).pipe(Effect.withSpan(attempt === 0 ? "RtmSession.connect" : "RtmSession.reconnect", {
-        attributes: { attempt }
-      }))
-      const { connection, info } = opened
-      const helloAt = yield* Clock.currentTimeMillis
-      failures = 0
-      current = connection
-      yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
-      yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
-      if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
-      yield* connected.open
-      yield* Deferred.succeed(firstHello, void 0)
-      yield* Effect.forkScoped(outbox.drain(connection.write, throttle))
-      yield* Effect.forkScoped(keepalive(connection))
-      const drop = yield* Effect.flip(connection.closed)
-      const lived = (yield* Clock.currentTimeMillis) - helloAt
-      return yield* new Disconnected({ ...drop, stable: lived >= stableAfter })
-    }).pipe(
-      Effect.scoped,
-      Effect.catchAll((error: SessionError | Connection.Drop) =>
-        "_tag" in error
-          ? error._tag === "Disconnected"
-            ? Effect.fail(error)
-            : isRecoverable(error)
-            ? Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
-            : Effect.succeed(error)
-          : Effect.fail(new Disconnected({ ...error, stable: false }))
-      ),
-      Effect.ensuring(Effect.suspend(() => {
-        current = undefined
-        return connected.close
-      })),
-      Effect.tapError((cause) =>
-        Effect.gen(function*() {
-          outbox.disconnected(cause)
-          failures++
-          Metrics.reconnects.unsafeUpdate(cause.reason, [])
-          yield* SubscriptionRef.set(state, SessionState.Reconnecting({ attempt: failures, cause }))
-          yield* Effect.logWarning(`${cause.message}; reconnecting (attempt ${failures})`)
-        })
-      )
-    )
-
-    /** Ends the session: with a typed error, or with a defect that the loop died of. */
+    /** Ends the session: with a typed error, or with a defect that a connect died of. */
     const end = (cause: Cause.Cause<SessionError>) =>
       Effect.gen(function*() {
         ended = Option.match(Cause.failureOption(cause), {
@@ -366,15 +314,97 @@ const openSession = (options: Options) =>
         yield* Effect.logInfo("session closed")
       })
     )
-    yield* connectOnce.pipe(
-      Effect.retry(reconnectSchedule(options.reconnect ?? defaultReconnect)),
-      Effect.matchCauseEffect({
-        onSuccess: (error) => end(Cause.fail(error)),
-        onFailure: (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : end(cause)
-      }),
-      Effect.forkScoped
-    )
+    /** The scope every connection's own scope is made in; it closes after `shuttingDown` is set, so closes are graceful. */
+    const connections = yield* Scope.fork(sessionScope, ExecutionStrategy.sequential)
     yield* Effect.addFinalizer(() => Effect.sync(() => void (shuttingDown = true)))
+
+    /**
+     * One connection, from `rtm.connect` to `hello`. It fails with
+     * `Disconnected` when another try is worth it; a permanent error ends the
+     * session. Once open, the connection runs on its own: only its keepalive
+     * fiber, in its scope, and its end (`onDrop`) starts the next connect.
+     */
+    const connectOnce = Effect.gen(function*() {
+      const attempt = failures
+      const scope = yield* Scope.fork(connections, ExecutionStrategy.sequential)
+      let helloAt = Infinity
+      const { connection, info } = yield* Effect.gen(function*() {
+        const info = yield* callConnect
+        const connection = yield* Connection.open(info.url, {
+          helloTimeout,
+          graceful: () => shuttingDown
+        }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(scope, helloAt, drop) })
+        return { info, connection }
+      }).pipe(
+        Effect.withSpan(attempt === 0 ? "RtmSession.connect" : "RtmSession.reconnect", { attributes: { attempt } }),
+        Scope.extend(scope),
+        Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+      )
+      helloAt = yield* Clock.currentTimeMillis
+      failures = 0
+      current = connection
+      yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
+      yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
+      if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
+      yield* connected.open
+      yield* Deferred.succeed(firstHello, void 0)
+      yield* Effect.forkIn(keepalive(connection), scope)
+    }).pipe(
+      Effect.catchAll((error: SessionError | Connection.Drop) =>
+        "_tag" in error
+          ? error._tag !== "Disconnected" && !isRecoverable(error)
+            ? end(Cause.fail(error))
+            : Effect.fail(
+              error._tag === "Disconnected" ? error : new Disconnected({
+                reason: "connect_failed",
+                detail: error.message,
+                error,
+                stable: false
+              })
+            )
+          : Effect.fail(new Disconnected({ ...error, stable: false }))
+      )
+    )
+
+    /**
+     * Connects until a connection says `hello`, the session ends, or the
+     * reconnect policy gives up; `cause`, if any, is why the last connection
+     * ended.
+     */
+    const connectLoop = (cause: Disconnected | undefined) =>
+      Effect.gen(function*() {
+        let last = cause
+        while (true) {
+          if (last !== undefined) {
+            outbox.disconnected(last)
+            failures++
+            Metrics.reconnects.unsafeUpdate(last.reason, [])
+            yield* SubscriptionRef.set(state, SessionState.Reconnecting({ attempt: failures, cause: last }))
+            yield* Effect.logWarning(`${last.message}; reconnecting (attempt ${failures})`)
+            if (Option.isNone(yield* Effect.option(driver.next(last)))) return yield* end(Cause.fail(last))
+          }
+          const outcome = yield* Effect.either(connectOnce)
+          if (Either.isRight(outcome)) return
+          last = outcome.left
+        }
+      }).pipe(Effect.catchAllCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : end(cause)))
+
+    /** A connection that said `hello` ended: tear it down and connect again. */
+    const onDrop = (scope: Scope.CloseableScope, helloAt: number, drop: Connection.Drop) => {
+      current = undefined
+      connected.unsafeClose()
+      if (shuttingDown || ended !== undefined) return
+      runFork(
+        Effect.gen(function*() {
+          const lived = (yield* Clock.currentTimeMillis) - helloAt
+          yield* Scope.close(scope, Exit.void)
+          yield* connectLoop(new Disconnected({ ...drop, stable: lived >= stableAfter }))
+        }),
+        { scope: sessionScope }
+      )
+    }
+
+    yield* Effect.forkScoped(connectLoop(undefined))
     yield* Deferred.await(firstHello)
 
     const whenConnected: Effect.Effect<Connection.Connection, SessionClosed> = Effect.suspend(() =>

@@ -1,6 +1,12 @@
 /**
  * One RTM connection: open the socket, route its frames, wait for `hello`,
- * and tear it down, at once when it failed.
+ * report its end, and tear it down, at once when it failed.
+ *
+ * The socket comes from `@effect/platform`'s `Socket.WebSocketConstructor`,
+ * but its events are heard with plain listeners rather than through
+ * `Socket.fromWebSocket`. An open connection therefore runs no fiber of its
+ * own and allocates nothing per frame beyond the frame's text; see the
+ * README's "Stack" section for the measurements.
  *
  * @internal
  */
@@ -17,8 +23,6 @@ export type Drop = Pick<Disconnected, "reason" | "detail">
 export interface Connection {
   /** Writes one text frame. */
   readonly write: Write
-  /** Fails with the reason once the connection ends. It never succeeds. */
-  readonly closed: Effect.Effect<never, Drop>
   /** Ends the connection with a reason; the first reason wins. */
   readonly drop: (drop: Drop) => void
 }
@@ -27,6 +31,11 @@ export interface Connection {
 export interface Handlers {
   readonly onEvent: (event: RtmEvent) => void
   readonly onReply: (reply: Reply) => void
+  /**
+   * Called once, synchronously, when a connection that has said `hello`
+   * ends. (Before `hello`, its end fails `open` instead.)
+   */
+  readonly onDrop: (drop: Drop) => void
 }
 
 /** The message of an error, or of the `ErrorEvent` a WebSocket fires, if it has one. */
@@ -35,13 +44,42 @@ const messageOf = (cause: unknown): string | undefined => {
   return typeof message === "string" && message !== "" ? message : undefined
 }
 
-const describeSocketError = (error: Socket.SocketError): Drop => {
-  if (error.reason === "Close") {
-    return { reason: "closed", detail: `close ${error.code}${error.closeReason ? ` ${error.closeReason}` : ""}` }
+const socketError = (stage: "open" | "read", cause: unknown): Drop => {
+  const message = messageOf(cause)
+  return { reason: "socket_error", detail: `${stage} error${message ? `: ${message}` : ""}` }
+}
+
+/** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`. */
+interface NodeWebSocket {
+  binaryType: string
+  on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): void
+}
+
+const asNodeWebSocket = (ws: globalThis.WebSocket): NodeWebSocket | undefined => {
+  const socket = ws as unknown as NodeWebSocket
+  return typeof socket.on === "function" ? socket : undefined
+}
+
+/** A binary frame as bytes. */
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+
+/**
+ * Hears every frame of `ws`: text as a string, binary as bytes. A `ws`
+ * socket is heard through its own `message` event; any other WebSocket
+ * through the standard one.
+ */
+const listen = (ws: globalThis.WebSocket, onFrame: (data: string | Uint8Array) => void) => {
+  const node = asNodeWebSocket(ws)
+  if (node !== undefined) {
+    node.binaryType = "nodebuffer"
+    node.on("message", (data, isBinary) => onFrame(isBinary ? bytesOf(data) : data.toString()))
+    return
   }
-  if (error.reason === "OpenTimeout") return { reason: "hello_timeout", detail: "the socket did not open in time" }
-  const message = messageOf(error.cause)
-  return { reason: "socket_error", detail: `${error.reason.toLowerCase()} error${message ? `: ${message}` : ""}` }
+  ws.binaryType = "arraybuffer"
+  ws.addEventListener("message", (event: MessageEvent<string | ArrayBuffer | ArrayBufferView>) => {
+    onFrame(typeof event.data === "string" ? event.data : bytesOf(event.data))
+  })
 }
 
 /** Something a `ws` socket has and a browser's has not: closing without a handshake. */
@@ -71,7 +109,8 @@ const release = (ws: globalThis.WebSocket, graceful: boolean) => {
 
 /**
  * Opens `url` and waits for `hello` within `helloTimeout`. The socket lives
- * as long as the scope; closing the scope closes it.
+ * as long as the scope; closing the scope closes it. Once open, the
+ * connection's end is reported to `handlers.onDrop`.
  */
 export const open = (
   url: string,
@@ -79,19 +118,17 @@ export const open = (
   handlers: Handlers
 ): Effect.Effect<Connection, Drop, Socket.WebSocketConstructor | Scope.Scope> =>
   Effect.gen(function*() {
+    /** Completed with the first reason the connection ends for. */
     const closed = yield* Deferred.make<never, Drop>()
     const hello = yield* Deferred.make<void>()
-    const drop = (reason: Drop) => void Deferred.unsafeDone(closed, Exit.fail(reason))
-    let ws: globalThis.WebSocket | undefined
+    let ended = false
+    let established = false
     let helloSeen = false
-
-    const onFrame = (data: string | Uint8Array) => {
-      try {
-        route(data)
-      } catch (error) {
-        // Nothing a frame holds may escape into the socket's callback and crash the process.
-        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
-      }
+    const drop = (reason: Drop) => {
+      if (ended) return
+      ended = true
+      Deferred.unsafeDone(closed, Exit.fail(reason))
+      if (established) handlers.onDrop(reason)
     }
 
     const route = (data: string | Uint8Array) => {
@@ -116,35 +153,49 @@ export const open = (
       handlers.onEvent(event)
     }
 
-    const socket = yield* Socket.fromWebSocket(
-      Effect.acquireRelease(
-        Effect.flatMap(Socket.WebSocketConstructor, (make) =>
-          Effect.try({
-            try: () => (ws = make(url)),
-            // A URL the constructor refuses is a failed open, not a crash.
-            catch: (cause) => new Socket.SocketGenericError({ reason: "Open", cause })
-          })),
-        (ws) => release(ws, options.graceful())
-      ),
-      { closeCodeIsError: () => true, openTimeout: options.helloTimeout }
-    )
-    yield* socket.runRaw(onFrame).pipe(
-      Effect.matchEffect({
-        onFailure: (error) => Effect.sync(() => drop(describeSocketError(error))),
-        onSuccess: () => Effect.sync(() => drop({ reason: "closed", detail: "the socket closed" }))
+    const onFrame = (data: string | Uint8Array) => {
+      try {
+        route(data)
+      } catch (error) {
+        // Nothing a frame holds may escape into the socket's callback and crash the process.
+        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
+      }
+    }
+
+    const make = yield* Socket.WebSocketConstructor
+    const ws = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => make(url),
+        // A URL the constructor refuses is a failed open, not a crash.
+        catch: (cause) => socketError("open", cause)
       }),
-      Effect.forkScoped
+      (ws) => release(ws, options.graceful())
     )
+    let opened = ws.readyState === 1
+    ws.addEventListener("open", () => void (opened = true), { once: true })
+    // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
+    ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event)))
+    ws.addEventListener("close", (event: CloseEvent) =>
+      drop({ reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` }))
+    listen(ws, onFrame)
+
     yield* Deferred.await(hello).pipe(
       Effect.timeoutFail({
         duration: options.helloTimeout,
-        onTimeout: (): Drop => ({ reason: "hello_timeout", detail: "no hello in time" })
+        onTimeout: (): Drop =>
+          opened
+            ? { reason: "hello_timeout", detail: "no hello in time" }
+            : { reason: "hello_timeout", detail: "the socket did not open in time" }
       }),
       Effect.raceFirst(Deferred.await(closed))
     )
+    // It may have ended between `hello` and here.
+    if (ended) return yield* Deferred.await(closed)
+    established = true
+
     const write: Write = (text) => {
       // A closing socket drops what it is given without a word: refuse instead, and end the connection.
-      if (ws === undefined || ws.readyState !== 1) {
+      if (ended || ws.readyState !== 1) {
         drop({ reason: "closed", detail: "the socket was closing" })
         return false
       }
@@ -156,5 +207,5 @@ export const open = (
         return false
       }
     }
-    return { write, closed: Deferred.await(closed), drop }
+    return { write, drop }
   })

@@ -1,10 +1,15 @@
 /**
- * The outbound side of a session: frame limits, the bounded queue that
- * holds sends while the session reconnects, ids, and the pending replies.
+ * The outbound side of a session: frame limits, the throttle, the bounded
+ * queue that holds sends while the session reconnects, ids, and the pending
+ * replies.
  *
- * A queued frame leaves the queue only once it is written, so that no
- * interruption (of the drain, or of the sender) can lose it: each frame ends
- * written, withdrawn, or failed with a typed error.
+ * A send is written at once, by its own fiber, when the session is
+ * connected, nothing waits ahead of it and the throttle allows it.
+ * Otherwise it is queued, and a drain fiber, which runs only while the queue
+ * is not empty, writes the queue in order. A queued frame leaves the queue
+ * only once it is written, so that no interruption (of the drain, or of the
+ * sender) can lose it: each frame ends written, withdrawn, or failed with a
+ * typed error.
  *
  * @internal
  */
@@ -59,16 +64,54 @@ const checkSize = (frame: Frame): Effect.Effect<void, FrameTooLarge> => {
 }
 
 /**
- * Makes the outbox of one session.
+ * A token bucket: `limit` tokens, refilled continuously at `limit` per
+ * `interval`. Only the outbox takes from it, one writer at a time, so it
+ * needs no lock and no fiber of its own (unlike `RateLimiter`, which keeps a
+ * refill fiber per instance).
  */
-export const make = (options: { readonly capacity: number; readonly ackTimeout: Duration.Duration }) =>
+const tokenBucket = (limit: number, interval: Duration.DurationInput) => {
+  const millisPerToken = Duration.toMillis(interval) / limit
+  let tokens = limit
+  let updatedAt = -Infinity
+  /** Takes a token at `now`, and returns 0; or, when there is none, returns the milliseconds until there is. */
+  return (now: number): number => {
+    tokens = Math.min(limit, tokens + (now - updatedAt) / millisPerToken)
+    updatedAt = now
+    if (tokens >= 1) {
+      tokens -= 1
+      return 0
+    }
+    return Math.ceil((1 - tokens) * millisPerToken)
+  }
+}
+
+/** The outbound throttle of a session, or `false` for none. */
+export type RateLimit = { readonly limit: number; readonly interval: Duration.DurationInput } | false
+
+/**
+ * Makes the outbox of one session. `connection` gives the current
+ * connection's `Write`, if the session is connected; `whenConnected` waits
+ * until it may be.
+ */
+export const make = (options: {
+  readonly capacity: number
+  readonly ackTimeout: Duration.Duration
+  readonly rateLimit: RateLimit
+  readonly connection: () => Write | undefined
+  readonly whenConnected: Effect.Effect<void>
+}) =>
   Effect.gen(function*() {
     const queued: Array<Outgoing> = []
     const pending = new Map<number, Outgoing>()
     let nextId = 1
     let closedReason: string | undefined
-    /** Opened while frames wait; the drain sleeps on it when there are none. */
-    const nonEmpty = yield* Effect.makeLatch(false)
+    /** Whether a drain fiber is running: it does while, and only while, frames are queued. */
+    let draining = false
+    const takeToken = options.rateLimit === false
+      ? () => 0
+      : tokenBucket(options.rateLimit.limit, options.rateLimit.interval)
+    const scope = yield* Effect.scope
+    const clock = yield* Effect.clock
 
     /**
      * Writes a frame with the next id, and registers it for a reply if asked.
@@ -111,7 +154,57 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
       })
 
     /**
-     * Queues a frame and waits until it is written (and, if `awaitsReply`,
+     * Writes the queue in order, each frame when the throttle allows, on
+     * whichever connection is current, waiting for one when there is none.
+     * A frame the socket refuses (it is closing) stays first in line. Ends
+     * when the queue is empty.
+     */
+    const drain: Effect.Effect<void> = Effect.gen(function*() {
+      while (true) {
+        const item = queued[0]
+        if (item === undefined) {
+          draining = false
+          return
+        }
+        const write = options.connection()
+        if (write === undefined) {
+          yield* options.whenConnected
+          continue
+        }
+        const wait = takeToken(clock.unsafeCurrentTimeMillis())
+        if (wait > 0) {
+          yield* Effect.sleep(wait)
+          continue
+        }
+        // The frame stays queued, where its sender may withdraw it, until it is written.
+        if (writeNow(write, item) !== undefined) queued.shift()
+      }
+    }).pipe(Effect.onInterrupt(() => Effect.sync(() => void (draining = false))))
+
+    /**
+     * Writes a frame at once if it may go now, or queues it. Returns the
+     * error that refuses it, or whether a drain must be started. It runs in
+     * one synchronous step, so that no close can slip in between its checks
+     * and the push.
+     */
+    const offer = (item: Outgoing): SessionClosed | SendQueueFull | "written" | "queued" | "queued, start a drain" => {
+      if (closedReason !== undefined) return new SessionClosed({ reason: closedReason })
+      if (queued.length >= options.capacity) return new SendQueueFull({ capacity: options.capacity })
+      if (draining) {
+        queued.push(item)
+        return "queued"
+      }
+      const write = options.connection()
+      if (write !== undefined && takeToken(clock.unsafeCurrentTimeMillis()) === 0 && writeNow(write, item) !== undefined) {
+        return "written"
+      }
+      draining = true
+      queued.push(item)
+      return "queued, start a drain"
+    }
+
+    /**
+     * Sends a frame and waits until it is written (and, if `awaitsReply`,
      * until its reply). Fails at once when the frame is too large, the queue
      * is full or the session is closed. Interrupting it withdraws a frame
      * that is still queued.
@@ -119,12 +212,10 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
     const send = (frame: Frame, awaitsReply: boolean) =>
       Effect.gen(function*() {
         const item = yield* newItem(frame, awaitsReply)
-        // From the checks to the push, no other fiber can run: a close cannot slip in between.
-        if (closedReason !== undefined) return yield* new SessionClosed({ reason: closedReason })
         yield* checkSize(frame)
-        if (queued.length >= options.capacity) return yield* new SendQueueFull({ capacity: options.capacity })
-        queued.push(item)
-        yield* nonEmpty.open
+        const offered = offer(item)
+        if (typeof offered !== "string") return yield* offered
+        if (offered === "queued, start a drain") yield* Effect.forkIn(drain, scope)
         const id = yield* Effect.onInterrupt(Deferred.await(item.written), () => withdraw(item))
         const reply = awaitsReply ? yield* awaitReply(item, id, options.ackTimeout) : {}
         return { id, reply }
@@ -141,31 +232,6 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
     /** Writes a frame at once, ahead of the queue (the presence re-subscription), without waiting for a reply. */
     const writeUnqueued = (write: Write, frame: Frame) =>
       Effect.flatMap(newItem(frame, false), (item) => Effect.sync(() => writeNow(write, item)))
-
-    /**
-     * Drains the queue onto one connection, in order, each frame after
-     * `throttle`. A frame leaves the queue only once written; if the
-     * connection ends first, it stays first in line for the next one.
-     */
-    const drain = (write: Write, throttle: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
-      Effect.forever(Effect.gen(function*() {
-        if (queued.length === 0) {
-          // Close, then look again: a send that comes in between opens the latch after us.
-          yield* nonEmpty.close
-          if (queued.length === 0) yield* nonEmpty.await
-          return
-        }
-        const wrote = yield* throttle(Effect.sync(() => {
-          const item = queued[0]
-          // The sender may have withdrawn it while the throttle waited.
-          if (item === undefined) return true
-          if (writeNow(write, item) === undefined) return false
-          queued.shift()
-          return true
-        }))
-        // The socket refused the frame: the connection is ending, and this fiber with it.
-        if (!wrote) yield* Effect.never
-      }))
 
     /** Routes a reply to its pending frame. Returns false when none waits for it. */
     const resolve = (replyTo: number, reply: ReplyFrame): boolean => {
@@ -206,7 +272,7 @@ export const make = (options: { readonly capacity: number; readonly ackTimeout: 
         pending.clear()
       })
 
-    return { send, request, writeUnqueued, drain, resolve, disconnected, close } as const
+    return { send, request, writeUnqueued, resolve, disconnected, close } as const
   })
 
 /** The outbox of one session. */
