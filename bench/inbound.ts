@@ -8,7 +8,9 @@
  *
  * Variants (`variant` setting):
  * - `ours`: `RtmSession.make`, every event decoded with its Schema, consumed
- *   with `Stream.runForEach(session.events, …)`;
+ *   with `Stream.runForEach(session.events, …)`: one Effect per event;
+ * - `ours-chunks`: the same, consumed with `Stream.runForEachChunk`: one
+ *   Effect per chunk the stream hands over;
  * - `rtm-api`: `@slack/rtm-api`'s `RTMClient`, `on("message")`;
  * - `ws`: raw `ws` and `JSON.parse`, the ceiling.
  *
@@ -18,7 +20,10 @@
  * the profile is written there: it shows what the path allocates per event.
  *
  * Each variant imports only what it uses. Result: `{ eventsPerSecond,
- * received, dropped, complete, window }`, where `window` is the timed span
+ * cpuMicrosPerEvent, received, dropped, complete, window }`, where
+ * `cpuMicrosPerEvent` is the process's CPU time (user + system) over the
+ * timed window per event, which other load disturbs less than wall time,
+ * and `window` is the timed span
  * in `process.hrtime` microseconds (the clock of `--cpu-prof`), so that a
  * profile can be cut to it.
  *
@@ -26,6 +31,7 @@
  */
 import * as Fs from "node:fs"
 import { Session } from "node:inspector"
+import type { RtmEvent as Events } from "../src/index.js"
 import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
 
 const args = readArgs(90_000)
@@ -64,6 +70,8 @@ const makeCounter = (finish: () => void) => {
   let last = 0
   let firstMicros = 0
   let lastMicros = 0
+  let firstCpu = process.cpuUsage()
+  let lastCpu = firstCpu
   let idle: NodeJS.Timeout | undefined
   const arm = () => {
     if (idle !== undefined) clearTimeout(idle)
@@ -76,10 +84,12 @@ const makeCounter = (finish: () => void) => {
         sampler?.start()
         first = performance.now()
         firstMicros = Number(process.hrtime.bigint() / 1000n)
+        firstCpu = process.cpuUsage()
       }
       if (received === total) {
         last = performance.now()
         lastMicros = Number(process.hrtime.bigint() / 1000n)
+        lastCpu = process.cpuUsage(firstCpu)
         sampler?.stop()
         finish()
       } else if ((received & 1023) === 0) {
@@ -91,6 +101,7 @@ const makeCounter = (finish: () => void) => {
     arm,
     result: () => ({
       eventsPerSecond: last > first ? ((count - 1) * 1000) / (last - first) : 0,
+      cpuMicrosPerEvent: last > first ? (lastCpu.user + lastCpu.system) / (count - 1) : 0,
       received,
       dropped,
       complete: received === total,
@@ -99,8 +110,8 @@ const makeCounter = (finish: () => void) => {
   }
 }
 
-const runOurs = async () => {
-  const { Deferred, Effect, Exit, Redacted, Stream } = await import("effect")
+const runOurs = async (byChunk: boolean) => {
+  const { Chunk, Deferred, Effect, Exit, Redacted, Stream } = await import("effect")
   const { RtmSession, Slack } = await import("../src/index.js")
   const done = await Effect.runPromise(Deferred.make<void>())
   const counter = makeCounter(() => Deferred.unsafeDone(done, Exit.void))
@@ -108,13 +119,15 @@ const runOurs = async () => {
     const session = yield* RtmSession.make()
     yield* session.send({ type: "bench_go", count: total })
     counter.arm()
+    const count = (event: Events.RtmEvent) => {
+      if (event.type === "message") counter.message()
+      else if (event.type === "events_dropped") counter.dropped(event.count)
+      else if (event.type === "unknown" && event.originalType === "bench_end") counter.end()
+    }
     yield* Effect.raceFirst(
-      Stream.runForEach(session.events, (event) =>
-        Effect.sync(() => {
-          if (event.type === "message") counter.message()
-          else if (event.type === "events_dropped") counter.dropped(event.count)
-          else if (event.type === "unknown" && event.originalType === "bench_end") counter.end()
-        })),
+      byChunk
+        ? Stream.runForEachChunk(session.events, (chunk) => Effect.sync(() => Chunk.forEach(chunk, count)))
+        : Stream.runForEach(session.events, (event) => Effect.sync(() => count(event))),
       Deferred.await(done)
     )
   }).pipe(
@@ -123,7 +136,7 @@ const runOurs = async () => {
     Effect.provide(Slack.layer({ token: Redacted.make(token), apiUrl: apiUrl(args.port) }))
   )
   await Effect.runPromise(program)
-  report({ variant: "ours", ...counter.result() })
+  report({ variant: byChunk ? "ours-chunks" : "ours", ...counter.result() })
 }
 
 const runRtmApi = async () => {
@@ -159,7 +172,8 @@ const runWs = async () => {
 }
 
 await runVariant(args.variant, {
-  "ours": () => runOurs(),
+  "ours": () => runOurs(false),
+  "ours-chunks": () => runOurs(true),
   "rtm-api": () => runRtmApi(),
   "ws": () => runWs()
 })

@@ -11,15 +11,38 @@ import {
   LogLevel,
   Option,
   Schedule,
+  Scope,
   Stream,
   TestClock
 } from "effect"
+import { Socket } from "@effect/platform"
 import * as RtmSession from "../src/RtmSession.js"
 import { SlackWebApi } from "../src/SlackWebApi.js"
 import * as SlackTest from "../src/testing/SlackTest.js"
 
 const quiet = Logger.minimumLogLevel(LogLevel.None)
 const testLayer = Layer.merge(SlackTest.layer, quiet)
+
+/** A WebSocket that says hello, then never answers a close frame: only `terminate` ends it. */
+const deafSocket = (calls: Array<string>) =>
+  Layer.succeed(Socket.WebSocketConstructor, () => {
+    class Deaf extends EventTarget {
+      readyState = 1
+      override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null) {
+        super.addEventListener(type, listener)
+        if (type === "message") this.dispatchEvent(new MessageEvent("message", { data: "{\"type\":\"hello\"}" }))
+      }
+      send() {}
+      close(code: number) {
+        calls.push(`close ${code}`)
+      }
+      terminate() {
+        calls.push("terminate")
+        this.readyState = 3
+      }
+    }
+    return new Deaf() as unknown as globalThis.WebSocket
+  })
 
 /** Lets forked fibers run without moving the clock. */
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
@@ -485,4 +508,19 @@ describe("RtmSession under TestClock", () => {
       const events = yield* Effect.exit(Stream.runDrain(session.events))
       expect(Exit.isSuccess(events)).toBe(true)
     }).pipe(Effect.provide(testLayer)))
+
+  it.effect("a peer that never answers the close frame gets one second, then its socket is destroyed", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const scope = yield* Scope.make()
+      yield* RtmSession.make().pipe(Scope.extend(scope), Effect.provide(Layer.merge(testLayer, deafSocket(calls))))
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* settle
+      expect(calls).toEqual(["close 1000"])
+      yield* TestClock.adjust("999 millis")
+      expect(calls).toEqual(["close 1000"])
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(closing)
+      expect(calls).toEqual(["close 1000", "terminate"])
+    }))
 })

@@ -101,6 +101,8 @@ const release = (ws: globalThis.WebSocket, graceful: boolean) => {
     ws.addEventListener("close", () => resume(Effect.void), { once: true })
     ws.close(1000)
   }).pipe(
+    // A release runs uninterruptibly: without this, the timeout could not stop the wait, and would wait for it.
+    Effect.interruptible,
     Effect.timeout("1 second"),
     Effect.ignore,
     Effect.ensuring(Effect.sync(() => terminate(ws)))
