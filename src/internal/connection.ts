@@ -11,7 +11,7 @@
  * @internal
  */
 import { Socket } from "@effect/platform"
-import { Deferred, type Duration, Effect, Exit, type Scope } from "effect"
+import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
 import type { Disconnected } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
@@ -165,13 +165,16 @@ export const open = (
     }
 
     const make = yield* Socket.WebSocketConstructor
-    const ws = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => make(url),
-        // A URL the constructor refuses is a failed open, not a crash.
-        catch: (cause) => socketError("open", cause)
-      }),
-      (ws) => release(ws, options.graceful())
+    const scope = yield* Effect.scope
+    // Not `acquireRelease`: its release would run with this fiber's FiberRefs patched in, and the next
+    // connection's fiber, which closes this scope, would keep them, each connection adding to the last.
+    const ws = yield* Effect.try({
+      try: () => make(url),
+      // A URL the constructor refuses is a failed open, not a crash.
+      catch: (cause) => socketError("open", cause)
+    }).pipe(
+      Effect.tap((ws) => Scope.addFinalizer(scope, Effect.suspend(() => release(ws, options.graceful())))),
+      Effect.uninterruptible
     )
     let opened = ws.readyState === 1
     ws.addEventListener("open", () => void (opened = true), { once: true })
