@@ -11,6 +11,7 @@
  *
  * Variants (`variant` setting):
  * - `ours`: `RtmSession.make()` (default keepalive: ping every 30 s), events consumed by a forked `Stream.runForEach`;
+ * - `ours-no-consumer`: the same sessions, their events left unread (they buffer);
  * - `rtm-api`: one `RTMClient` per session (each with its own `WebClient`, as the package does), `on("message")`;
  * - `ws`: one raw `ws` socket per session, a `message` listener doing `JSON.parse`, and a 30 s ping interval.
  *
@@ -67,7 +68,7 @@ const measure = async (openOne: () => Promise<void>) => {
   finish(baseline, after, sessions)
 }
 
-const runOurs = async () => {
+const runOurs = async (consume: boolean) => {
   const { Effect, Redacted, Scope, Stream } = await import("effect")
   const { RtmSession, Slack } = await import("../src/index.js")
   const layer = Slack.layer({ token: Redacted.make(token), apiUrl: apiUrl(args.port) })
@@ -75,7 +76,7 @@ const runOurs = async () => {
   let events = 0
   const open = Effect.gen(function*() {
     const session = yield* RtmSession.make()
-    yield* Effect.forkIn(Stream.runForEach(session.events, () => Effect.sync(() => void events++)), scope)
+    if (consume) yield* Effect.forkIn(Stream.runForEach(session.events, () => Effect.sync(() => void events++)), scope)
   }).pipe(Scope.extend(scope), Effect.provide(layer), Effect.timeout("20 seconds"))
   const openOne = () => Effect.runPromise(open)
   // The scope is left open on purpose: the process exits right after reporting.
@@ -125,7 +126,8 @@ const runWs = async () => {
 }
 
 await runVariant(args.variant, {
-  "ours": () => runOurs(),
+  "ours": () => runOurs(true),
+  "ours-no-consumer": () => runOurs(false),
   "rtm-api": () => runRtmApi(),
   "ws": () => runWs()
 })

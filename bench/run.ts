@@ -226,7 +226,7 @@ const plans: ReadonlyArray<Plan> = [
   {
     id: "inbound",
     file: "inbound.js",
-    variants: ["ours", "rtm-api", "ws"],
+    variants: ["ours", "ours-chunks", "rtm-api", "ws"],
     runs: runs(5),
     settings: { warmup: 20_000, count: 100_000 },
     flags: [],
@@ -244,7 +244,7 @@ const plans: ReadonlyArray<Plan> = [
   {
     id: "memory",
     file: "memory.js",
-    variants: ["ours", "rtm-api", "ws"],
+    variants: ["ours", "ours-no-consumer", "rtm-api", "ws"],
     runs: runs(3),
     settings: { sessions: 1_000, parallel: 25, idleMs: 3_000 },
     flags: ["--expose-gc"],
@@ -301,7 +301,9 @@ const compare = (
   const eps = (variant: string) => series(results, "inbound", variant, "eventsPerSecond")
   rows.push(
     { section: "1 inbound", label: "events/s vs rtm-api", unit: "perSecond", better: "higher", ours: eps("ours"), peer: eps("rtm-api"), targets: [ratioTarget(">=", 1.1)] },
-    { section: "1 inbound", label: "events/s vs raw ws (ceiling)", unit: "perSecond", better: "higher", ours: eps("ours"), peer: eps("ws"), targets: [ratioTarget(">=", 0.85)] }
+    { section: "1 inbound", label: "events/s vs raw ws (ceiling)", unit: "perSecond", better: "higher", ours: eps("ours"), peer: eps("ws"), targets: [ratioTarget(">=", 0.85)] },
+    { section: "1 inbound", label: "chunk consumer: events/s vs rtm-api", unit: "perSecond", better: "higher", ours: eps("ours-chunks"), peer: eps("rtm-api"), targets: [ratioTarget(">=", 1.1)] },
+    { section: "1 inbound", label: "chunk consumer: events/s vs raw ws", unit: "perSecond", better: "higher", ours: eps("ours-chunks"), peer: eps("ws"), targets: [ratioTarget(">=", 0.85)] }
   )
   for (const c of ["c1", "c64"]) {
     const cps = (variant: string) => series(results, "connect", variant, c, "callsPerSecond")
@@ -318,6 +320,7 @@ const compare = (
   rows.push(
     { section: "3 memory", label: "heap per session vs rtm-api", unit: "bytes", better: "lower", ours: heap("ours"), peer: heap("rtm-api"), targets: [oursTarget("<=", 15 * 1024, "≤ 15 KiB"), ratioTarget("<=", 0.3)] },
     { section: "3 memory", label: "heap per session vs raw ws", unit: "bytes", better: "lower", ours: heap("ours"), peer: heap("ws"), targets: [] },
+    { section: "3 memory", label: "no consumer: heap per session vs rtm-api", unit: "bytes", better: "lower", ours: heap("ours-no-consumer"), peer: heap("rtm-api"), targets: [oursTarget("<=", 15 * 1024, "≤ 15 KiB"), ratioTarget("<=", 0.3)] },
     { section: "3 memory", label: "RSS per session vs rtm-api", unit: "bytes", better: "lower", ours: rss("ours"), peer: rss("rtm-api"), targets: [] },
     { section: "3 memory", label: "RSS per session vs raw ws", unit: "bytes", better: "lower", ours: rss("ours"), peer: rss("ws"), targets: [] }
   )
@@ -520,10 +523,13 @@ ${table(comparisons)}
 ### Per client (median, min–max over runs)
 
 **1. Inbound events per second** — ${plans[0]!.runs} runs; ${String(plans[0]!.settings["warmup"])} warm-up events, then ${String(plans[0]!.settings["count"])} timed, ~300-byte \`message\` events;
-timed from the first timed event to the last. \`server CPU\` is the share of its core the server used while the client ran.
+timed from the first timed event to the last. \`ours\` consumes with \`Stream.runForEach\` (an Effect per event), \`ours-chunks\` with
+\`Stream.runForEachChunk\`. \`CPU µs/event\` is the client's CPU time over the timed window per event. \`server CPU\` is the share of its
+core the server used while the client ran.
 
 ${variantTable(results, "inbound", [
     { title: "events/s", path: ["eventsPerSecond"], unit: "perSecond" },
+    { title: "CPU µs/event", path: ["cpuMicrosPerEvent"], digits: 2 },
     { title: "dropped", path: ["dropped"] },
     { title: "server CPU", path: ["serverCpuShare"], digits: 2 }
   ])}
@@ -539,8 +545,8 @@ ${variantTable(results, "connect", [
     { title: "server CPU", path: ["serverCpuShare"], digits: 2 }
   ])}
 
-**3. Memory per idle session** — ${plans[2]!.runs} runs; 1,000 sessions in one process, keepalive on, each with an event consumer; growth over a
-one-session baseline after \`gc()\`, divided by 1,000.
+**3. Memory per idle session** — ${plans[2]!.runs} runs; 1,000 sessions in one process, keepalive on, each with an event consumer
+(\`ours-no-consumer\`: none); growth over a one-session baseline after \`gc()\`, divided by 1,000.
 
 ${variantTable(results, "memory", [
     { title: "heap/session", path: ["heapPerSession"], unit: "bytes" },
