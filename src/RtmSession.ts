@@ -394,14 +394,13 @@ const openSession = (options: Options) =>
       current = undefined
       connected.unsafeClose()
       if (shuttingDown || ended !== undefined) return
-      runFork(
-        Effect.gen(function*() {
-          const lived = (yield* Clock.currentTimeMillis) - helloAt
-          yield* Scope.close(scope, Exit.void)
-          yield* connectLoop(new Disconnected({ ...drop, stable: lived >= stableAfter }))
-        }),
-        { scope: sessionScope }
-      )
+      const reconnect = Effect.gen(function*() {
+        const lived = (yield* Clock.currentTimeMillis) - helloAt
+        yield* Scope.close(scope, Exit.void)
+        yield* connectLoop(new Disconnected({ ...drop, stable: lived >= stableAfter }))
+      })
+      // `forkIn`, not `runFork`'s `scope` option: a session scope that has begun to close interrupts it at once.
+      runFork(Effect.forkIn(reconnect, sessionScope))
     }
 
     yield* Effect.forkScoped(connectLoop(undefined))
