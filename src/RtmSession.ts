@@ -189,6 +189,18 @@ export const make = (
     )
   })
 
+/**
+ * One connection attempt as its drop handler sees it. `connected` is the
+ * latch of the session: open exactly while `current` is a connection that
+ * has not dropped, or once the session has ended.
+ */
+interface Link {
+  readonly scope: Scope.CloseableScope
+  connection?: Connection.Connection
+  helloAt: number
+  dropped?: boolean
+}
+
 const openSession = (options: Options) =>
   Effect.gen(function*() {
     const helloTimeout = Duration.decode(options.helloTimeout ?? "10 seconds")
@@ -207,12 +219,14 @@ const openSession = (options: Options) =>
     let shuttingDown = false
     let presence: ReadonlyArray<string> = []
     let failures = 0
+    /** Waits until the session is connected or has ended. It yields, so that no caller can spin without letting others run. */
+    const awaitConnected = Effect.zipRight(connected.await, Effect.yieldNow())
     const outbox = yield* Outbox.make({
       capacity: options.outboundCapacity ?? 1_000,
       ackTimeout,
       rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
       connection: () => current?.write,
-      whenConnected: connected.await
+      whenConnected: awaitConnected
     })
     const firstHello = yield* Deferred.make<void, SessionError>()
     const driver = yield* Schedule.driver(reconnectSchedule(options.reconnect ?? defaultReconnect))
@@ -326,29 +340,32 @@ const openSession = (options: Options) =>
      */
     const connectOnce = Effect.gen(function*() {
       const attempt = failures
-      const scope = yield* Scope.fork(connections, ExecutionStrategy.sequential)
-      let helloAt = Infinity
+      const link: Link = { scope: yield* Scope.fork(connections, ExecutionStrategy.sequential), helloAt: Infinity }
       const { connection, info } = yield* Effect.gen(function*() {
         const info = yield* callConnect
         const connection = yield* Connection.open(info.url, {
           helloTimeout,
           graceful: () => shuttingDown
-        }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(scope, helloAt, drop) })
+        }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(link, drop) })
         return { info, connection }
       }).pipe(
         Effect.withSpan(attempt === 0 ? "RtmSession.connect" : "RtmSession.reconnect", { attributes: { attempt } }),
-        Scope.extend(scope),
-        Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
+        Scope.extend(link.scope),
+        Effect.onError((cause) => Scope.close(link.scope, Exit.failCause(cause)))
       )
-      helloAt = yield* Clock.currentTimeMillis
+      // From here on, a drop of this connection has started the next connect itself: this one only stops.
+      link.connection = connection
+      if (link.dropped) return
+      link.helloAt = yield* Clock.currentTimeMillis
       failures = 0
       current = connection
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
       yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
+      if (link.dropped) return
       yield* connected.open
       yield* Deferred.succeed(firstHello, void 0)
-      yield* Effect.forkIn(keepalive(connection), scope)
+      yield* Effect.forkIn(keepalive(connection), link.scope)
     }).pipe(
       Effect.catchAll((error: SessionError | Connection.Drop) =>
         "_tag" in error
@@ -390,13 +407,17 @@ const openSession = (options: Options) =>
       }).pipe(Effect.catchAllCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : end(cause)))
 
     /** A connection that said `hello` ended: tear it down and connect again. */
-    const onDrop = (scope: Scope.CloseableScope, helloAt: number, drop: Connection.Drop) => {
-      current = undefined
-      connected.unsafeClose()
+    const onDrop = (link: Link, drop: Connection.Drop) => {
+      link.dropped = true
+      if (current !== undefined && current === link.connection) {
+        current = undefined
+        connected.unsafeClose()
+      }
       if (shuttingDown || ended !== undefined) return
       const reconnect = Effect.gen(function*() {
-        const lived = (yield* Clock.currentTimeMillis) - helloAt
-        yield* Scope.close(scope, Exit.void)
+        const lived = (yield* Clock.currentTimeMillis) - link.helloAt
+        // Uninterruptibly: a close cut short would leave the socket open, its scope already marked closed.
+        yield* Effect.uninterruptible(Scope.close(link.scope, Exit.void))
         yield* connectLoop(new Disconnected({ ...drop, stable: lived >= stableAfter }))
       })
       // `forkIn`, not `runFork`'s `scope` option: a session scope that has begun to close interrupts it at once.
@@ -411,7 +432,7 @@ const openSession = (options: Options) =>
         ? Effect.succeed(current)
         : ended !== undefined
         ? Effect.fail(new SessionClosed({ reason: ended }))
-        : Effect.zipRight(connected.await, whenConnected)
+        : Effect.zipRight(awaitConnected, whenConnected)
     )
 
     const record = <A, E extends { readonly _tag: string }, R>(outcome: string, effect: Effect.Effect<A, E, R>) =>

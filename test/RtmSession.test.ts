@@ -11,60 +11,15 @@ import {
   LogLevel,
   Option,
   Schedule,
-  Scope,
   Stream,
   TestClock
 } from "effect"
-import { Socket } from "@effect/platform"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import * as RtmSession from "../src/RtmSession.js"
 import { SlackWebApi } from "../src/SlackWebApi.js"
 import * as SlackTest from "../src/testing/SlackTest.js"
 
 const quiet = Logger.minimumLogLevel(LogLevel.None)
 const testLayer = Layer.merge(SlackTest.layer, quiet)
-
-/** A bare WebSocket: it says hello and answers nothing. `close` reports a close only if `answersClose`. */
-class BareSocket extends EventTarget {
-  readyState = 1
-  constructor(readonly calls: Array<string>, readonly answersClose: boolean) {
-    super()
-  }
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null) {
-    super.addEventListener(type, listener)
-    if (type === "message") this.dispatchEvent(new MessageEvent("message", { data: "{\"type\":\"hello\"}" }))
-  }
-  send() {}
-  close(code = 1000) {
-    this.calls.push(`close ${code}`)
-    if (this.answersClose) this.closedBy(code)
-  }
-  terminate() {
-    this.calls.push("terminate")
-    this.closedBy(1006)
-  }
-  /** Ends the socket as a server would, with `code`. */
-  closedBy(code: number) {
-    if (this.readyState === 3) return
-    this.readyState = 3
-    this.dispatchEvent(Object.assign(new Event("close"), { code, reason: "" }))
-  }
-}
-
-/** A `WebSocketConstructor` that makes `BareSocket`s and hands each to `opened`. */
-const bareSockets = (options: { readonly answersClose: boolean; readonly calls?: Array<string> }, opened: (socket: BareSocket) => void = () => {}) =>
-  Layer.succeed(Socket.WebSocketConstructor, () => {
-    const socket = new BareSocket(options.calls ?? [], options.answersClose)
-    opened(socket)
-    return socket as unknown as globalThis.WebSocket
-  })
-
-/** `gc()`, without starting node with `--expose-gc`. */
-const collectGarbage = (() => {
-  setFlagsFromString("--expose-gc")
-  return runInNewContext("gc") as () => void
-})()
 
 /** Lets forked fibers run without moving the clock. */
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
@@ -530,46 +485,4 @@ describe("RtmSession under TestClock", () => {
       const events = yield* Effect.exit(Stream.runDrain(session.events))
       expect(Exit.isSuccess(events)).toBe(true)
     }).pipe(Effect.provide(testLayer)))
-
-  it.effect("a peer that never answers the close frame gets one second, then its socket is destroyed", () =>
-    Effect.gen(function*() {
-      const calls: Array<string> = []
-      const scope = yield* Scope.make()
-      yield* RtmSession.make().pipe(
-        Scope.extend(scope),
-        Effect.provide(Layer.merge(testLayer, bareSockets({ answersClose: false, calls })))
-      )
-      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
-      yield* settle
-      expect(calls).toEqual(["close 1000"])
-      yield* TestClock.adjust("999 millis")
-      expect(calls).toEqual(["close 1000"])
-      yield* TestClock.adjust("1 millis")
-      yield* Fiber.join(closing)
-      expect(calls).toEqual(["close 1000", "terminate"])
-    }))
-
-  it.live("a connection that ended leaves nothing behind: none of its sockets outlives it", () =>
-    Effect.gen(function*() {
-      const sockets: Array<WeakRef<BareSocket>> = []
-      let latest: BareSocket | undefined
-      const layer = Layer.merge(
-        testLayer,
-        bareSockets({ answersClose: true }, (socket) => {
-          sockets.push(new WeakRef(socket))
-          latest = socket
-        })
-      )
-      yield* Effect.gen(function*() {
-        yield* RtmSession.make({ reconnect: Schedule.spaced("0 millis") })
-        for (let reconnects = 1; reconnects <= 30; reconnects++) {
-          latest?.closedBy(1011)
-          while (sockets.length <= reconnects) yield* Effect.sleep("1 millis")
-        }
-        yield* Effect.sleep("10 millis")
-        collectGarbage()
-        // The open socket, and perhaps the one before it, still being released.
-        expect(sockets.filter((socket) => socket.deref() !== undefined).length).toBeLessThanOrEqual(2)
-      }).pipe(Effect.scoped, Effect.provide(layer))
-    }))
 })

@@ -105,8 +105,8 @@ export const make = (options: {
     const pending = new Map<number, Outgoing>()
     let nextId = 1
     let closedReason: string | undefined
-    /** Whether a drain fiber is running: it does while, and only while, frames are queued. */
-    let draining = false
+    /** The running drain, if any: one runs while, and only while, frames are queued. */
+    let drainer: object | undefined
     const takeToken = options.rateLimit === false
       ? () => 0
       : tokenBucket(options.rateLimit.limit, options.rateLimit.interval)
@@ -159,27 +159,34 @@ export const make = (options: {
      * A frame the socket refuses (it is closing) stays first in line. Ends
      * when the queue is empty.
      */
-    const drain: Effect.Effect<void> = Effect.gen(function*() {
-      while (true) {
-        const item = queued[0]
-        if (item === undefined) {
-          draining = false
-          return
+    const drain = (self: object): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        while (true) {
+          const item = queued[0]
+          if (item === undefined) {
+            // In the same step as the check, so that a send never finds a drain that is about to end.
+            drainer = undefined
+            return
+          }
+          const write = options.connection()
+          if (write === undefined) {
+            yield* options.whenConnected
+            continue
+          }
+          const wait = takeToken(clock.unsafeCurrentTimeMillis())
+          if (wait > 0) {
+            yield* Effect.sleep(wait)
+            continue
+          }
+          // The frame stays queued, where its sender may withdraw it, until it is written.
+          if (writeNow(write, item) !== undefined) queued.shift()
         }
-        const write = options.connection()
-        if (write === undefined) {
-          yield* options.whenConnected
-          continue
-        }
-        const wait = takeToken(clock.unsafeCurrentTimeMillis())
-        if (wait > 0) {
-          yield* Effect.sleep(wait)
-          continue
-        }
-        // The frame stays queued, where its sender may withdraw it, until it is written.
-        if (writeNow(write, item) !== undefined) queued.shift()
-      }
-    }).pipe(Effect.onInterrupt(() => Effect.sync(() => void (draining = false))))
+      }).pipe(
+        Effect.interruptible,
+        Effect.ensuring(Effect.sync(() => {
+          if (drainer === self) drainer = undefined
+        }))
+      )
 
     /**
      * Writes a frame at once if it may go now, or queues it. Returns the
@@ -187,10 +194,10 @@ export const make = (options: {
      * one synchronous step, so that no close can slip in between its checks
      * and the push.
      */
-    const offer = (item: Outgoing): SessionClosed | SendQueueFull | "written" | "queued" | "queued, start a drain" => {
+    const offer = (item: Outgoing): SessionClosed | SendQueueFull | "written" | "queued" | { readonly drain: object } => {
       if (closedReason !== undefined) return new SessionClosed({ reason: closedReason })
       if (queued.length >= options.capacity) return new SendQueueFull({ capacity: options.capacity })
-      if (draining) {
+      if (drainer !== undefined) {
         queued.push(item)
         return "queued"
       }
@@ -198,9 +205,9 @@ export const make = (options: {
       if (write !== undefined && takeToken(clock.unsafeCurrentTimeMillis()) === 0 && writeNow(write, item) !== undefined) {
         return "written"
       }
-      draining = true
+      drainer = {}
       queued.push(item)
-      return "queued, start a drain"
+      return { drain: drainer }
     }
 
     /**
@@ -213,10 +220,15 @@ export const make = (options: {
       Effect.gen(function*() {
         const item = yield* newItem(frame, awaitsReply)
         yield* checkSize(frame)
-        const offered = offer(item)
-        if (typeof offered !== "string") return yield* offered
-        if (offered === "queued, start a drain") yield* Effect.forkIn(drain, scope)
-        const id = yield* Effect.onInterrupt(Deferred.await(item.written), () => withdraw(item))
+        // Uninterruptible from the offer to the wait: an interruption in between would leave a queue with no drain.
+        const id = yield* Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            const offered = offer(item)
+            if (offered instanceof SessionClosed || offered instanceof SendQueueFull) return yield* offered
+            if (typeof offered === "object") yield* Effect.forkIn(drain(offered.drain), scope)
+            return yield* Effect.onInterrupt(restore(Deferred.await(item.written)), () => withdraw(item))
+          })
+        )
         const reply = awaitsReply ? yield* awaitReply(item, id, options.ackTimeout) : {}
         return { id, reply }
       })
