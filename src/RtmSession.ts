@@ -302,7 +302,11 @@ const openSession = (options: Options) =>
         )
       )
 
-    /** Ends the session: with a typed error, or with a defect that a connect died of. */
+    /**
+     * Ends the session: with a typed error, or with a defect that a connect
+     * died of. Uninterruptible: the scope's finalizer skips what `end` has
+     * begun, so `end` must finish.
+     */
     const end = (cause: Cause.Cause<SessionError>) =>
       Effect.gen(function*() {
         ended = Option.match(Cause.failureOption(cause), {
@@ -315,7 +319,7 @@ const openSession = (options: Options) =>
         yield* mailbox.failCause(cause)
         yield* Deferred.failCause(firstHello, cause)
         yield* connected.open
-      })
+      }).pipe(Effect.uninterruptible)
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
@@ -354,16 +358,26 @@ const openSession = (options: Options) =>
         Effect.onError((cause) => Scope.close(link.scope, Exit.failCause(cause)))
       )
       // From here on, a drop of this connection has started the next connect itself: this one only stops.
-      link.connection = connection
-      if (link.dropped) return
-      link.helloAt = yield* Clock.currentTimeMillis
-      failures = 0
-      current = connection
+      // Each check is one synchronous step with what it guards, so that no drop can come in between.
+      const helloAt = yield* Clock.currentTimeMillis
+      const live = yield* Effect.sync(() => {
+        link.connection = connection
+        if (link.dropped) return false
+        link.helloAt = helloAt
+        failures = 0
+        current = connection
+        return true
+      })
+      if (!live) return
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
       yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
-      if (link.dropped) return
-      yield* connected.open
+      const stillLive = yield* Effect.sync(() => {
+        if (link.dropped) return false
+        connected.unsafeOpen()
+        return true
+      })
+      if (!stillLive) return
       yield* Deferred.succeed(firstHello, void 0)
       yield* Effect.forkIn(keepalive(connection), link.scope)
     }).pipe(

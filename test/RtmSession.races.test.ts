@@ -5,7 +5,7 @@
  */
 import { Socket } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, type Scheduler, Schedule, Scope, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, type Scheduler, Schedule, Scope, Stream, TestClock } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import * as RtmSession from "../src/RtmSession.js"
@@ -213,5 +213,40 @@ describe("RtmSession at awkward moments", () => {
         // The open socket, and perhaps the one before it, still being released.
         expect(sockets.filter((socket) => socket.deref() !== undefined).length).toBeLessThanOrEqual(2)
       }).pipe(Effect.scoped, Effect.provide(layer))
+    }))
+
+  it.live("closing the session while it ends on a permanent error still ends its streams and fails later sends", () =>
+    Effect.gen(function*() {
+      const sockets: Array<ScriptedSocket> = []
+      let onEnded: (() => void) | undefined
+      // The scope starts to close just as `end` logs, half-way through it.
+      const logger = Logger.make(({ message }) => {
+        const text = String(Array.isArray(message) ? message[0] : message)
+        if (text.startsWith("session ended") && onEnded !== undefined) onEnded()
+      })
+      const layer = Layer.merge(
+        scripted([], (socket) => sockets.push(socket)),
+        Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(LogLevel.All))
+      )
+      yield* Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const session = yield* RtmSession.make({ reconnect: Schedule.spaced("10 millis"), rateLimit: false }).pipe(
+          Scope.extend(scope)
+        )
+        const events = yield* Effect.fork(Effect.exit(Stream.runDrain(session.events)))
+        const states = yield* Effect.fork(Stream.runCollect(session.state))
+        yield* (yield* SlackTest.SlackTest).failNextConnect("invalid_auth")
+        onEnded = () => {
+          onEnded = undefined
+          Effect.runFork(Scope.close(scope, Exit.void))
+        }
+        sockets[0]!.closedBy(1011)
+        yield* Effect.sleep("100 millis")
+        const send = yield* Effect.either(Effect.timeout(session.typing("C1"), "1 second"))
+        expect(send._tag === "Left" && send.left._tag).toBe("SessionClosed")
+        expect(Option.isSome(yield* Fiber.poll(events))).toBe(true)
+        const last = Option.map(yield* Fiber.poll(states), Exit.map((all) => [...all].at(-1)?._tag))
+        expect(last).toEqual(Option.some(Exit.succeed("Closed")))
+      }).pipe(Effect.provide(layer))
     }))
 })

@@ -180,6 +180,8 @@ export const make = (options: {
           }
           // The frame stays queued, where its sender may withdraw it, until it is written.
           if (writeNow(write, item) !== undefined) queued.shift()
+          // Refused: the connection is ending. Let its end run before looking again.
+          else yield* Effect.yieldNow()
         }
       }).pipe(
         Effect.interruptible,
