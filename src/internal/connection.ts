@@ -5,8 +5,8 @@
  * The socket comes from `@effect/platform`'s `Socket.WebSocketConstructor`,
  * but its events are heard with plain listeners rather than through
  * `Socket.fromWebSocket`. An open connection therefore runs no fiber of its
- * own and allocates nothing per frame beyond the frame's text; see the
- * README's "Stack" section for the measurements.
+ * own, and a `ws` socket's frames reach `decodeFrame` without a
+ * `MessageEvent` each; see the README's "Layout" section for the reasons.
  *
  * @internal
  */
