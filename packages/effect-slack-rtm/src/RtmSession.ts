@@ -1,0 +1,290 @@
+/**
+ * An RTM session as one scoped resource. Opening it connects and waits for
+ * `hello`; it then keeps itself alive with pings, reconnects after every
+ * fault, and ends only when its scope closes or Slack answers with a
+ * permanent error. Closing the scope closes the socket and leaves nothing
+ * running.
+ *
+ * This module owns the session's state stream, and wires the parts that own
+ * the rest: the inbound buffer (`internal/inbound`), the outbox
+ * (`internal/outbox`), the link to the current connection
+ * (`internal/link`), one connection (`internal/connection`) and the
+ * reconnect driver (`internal/reconnect`). Its invariant: `state` emits the
+ * current state first, then each change, and ends with `Closed`.
+ *
+ * @since 1.0.0
+ */
+import type * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import type * as Socket from "effect/socket/Socket"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as Inbound from "./internal/inbound.js"
+import * as Keepalive from "./internal/keepalive.js"
+import * as Link from "./internal/link.js"
+import * as Metrics from "./internal/metrics.js"
+import * as Outbox from "./internal/outbox.js"
+import * as Reconnect from "./internal/reconnect.js"
+import * as Rtm from "./Rtm.js"
+import type { Reply, RtmEvent } from "./RtmEvent.js"
+import { type Disconnected, MalformedAck, MessageTooLong, type SendError } from "./RtmSessionError.js"
+import type { RtmStartError } from "./SlackError.js"
+import type { SlackWebApi } from "./SlackWebApi.js"
+
+/**
+ * What ends a session: a permanent Web API error (`InvalidAuth`,
+ * `AccountInactive`, …), or the last `Disconnected` once a bounded
+ * reconnect policy gives up.
+ *
+ * @since 1.0.0
+ */
+export type SessionError = RtmStartError | Disconnected
+
+/**
+ * Where a session stands.
+ *
+ * @since 1.0.0
+ */
+export type SessionState = Data.TaggedEnum<{
+  Connecting: {}
+  Connected: { readonly self: Rtm.Self; readonly team: Rtm.Team }
+  Reconnecting: { readonly attempt: number; readonly cause: Disconnected }
+  Closed: { readonly reason: string }
+}>
+
+/**
+ * Constructors and matchers of {@link SessionState}.
+ *
+ * @since 1.0.0
+ */
+export const SessionState = Data.taggedEnum<SessionState>()
+
+/**
+ * The options of {@link make}. Every one has a default. Durations take any
+ * `Duration.Input`: `"10 seconds"`, a number of milliseconds, a `Duration`.
+ *
+ * @since 1.0.0
+ */
+export interface Options {
+  /** The method that opens each connection. Default `rtm.connect`. */
+  readonly method?: "rtm.connect" | "rtm.start"
+  /** Its parameters, sent again on every reconnect. */
+  readonly connect?: Rtm.RtmConnectParams | Rtm.RtmStartParams
+  /** Time allowed from the start of a connection to `hello`. Default 10 s. */
+  readonly helloTimeout?: Duration.Input
+  /** Time between pings. Default 30 s. */
+  readonly pingInterval?: Duration.Input
+  /** Time a ping may wait for its pong before the socket is torn down. Default 10 s. */
+  readonly pongTimeout?: Duration.Input
+  /** Time a written message may wait for its ack. Default 10 s. */
+  readonly ackTimeout?: Duration.Input
+  /** Delays between reconnects. Default {@link defaultReconnect}. */
+  readonly reconnect?: Schedule.Schedule<unknown, Disconnected>
+  /** A connection that lived this long starts the backoff over. Default 30 s. */
+  readonly stableAfter?: Duration.Input
+  /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
+  readonly inboundCapacity?: number
+  /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
+  readonly outboundCapacity?: number
+  /** Outbound throttle (token bucket), or `false`. Default 3 per 3 s: 1 per second, bursts of 3. */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.Input } | false
+}
+
+/**
+ * The default reconnect policy: at once, then exponential from 500 ms,
+ * doubling, jittered, capped at 30 s, forever. A connection that lived
+ * `stableAfter` starts it over, and a `Retry-After` is always waited out.
+ *
+ * @since 1.0.0
+ */
+export const defaultReconnect: Schedule.Schedule<unknown, Disconnected> = Schedule.once.pipe(
+  Schedule.concat(
+    Schedule.min([Schedule.exponential("500 millis", 2).pipe(Schedule.jittered), Schedule.spaced("30 seconds")])
+  )
+)
+
+/**
+ * A message to post.
+ *
+ * @since 1.0.0
+ */
+export interface OutgoingMessage {
+  readonly channel: string
+  readonly text: string
+  /** Reply in this thread. */
+  readonly thread_ts?: string
+}
+
+/**
+ * Slack's ack of a message: its timestamp, and the text as Slack stored it
+ * (links may be rewritten).
+ *
+ * @since 1.0.0
+ */
+export interface MessageAck {
+  readonly ts: string
+  readonly text: string
+}
+
+/**
+ * A live session.
+ *
+ * @since 1.0.0
+ */
+export interface RtmSession {
+  /**
+   * Every event, in order. Consume it once (use `Stream.broadcast` to fan
+   * out). It fails with the error that ended the session, and ends when
+   * the scope closes.
+   */
+  readonly events: Stream.Stream<RtmEvent, SessionError>
+  /** The current state, then every change; it ends with `Closed`. */
+  readonly state: Stream.Stream<SessionState>
+  /** Posts a message; resolves with Slack's ack. */
+  readonly sendMessage: (message: OutgoingMessage) => Effect.Effect<MessageAck, SendError>
+  /** Says the user is typing in `channel` (Slack asks for at most one per 3 s per channel). */
+  readonly typing: (channel: string) => Effect.Effect<void, SendError>
+  /** Replaces the presence subscription; it is sent again after every reconnect. */
+  readonly subscribePresence: (ids: ReadonlyArray<string>) => Effect.Effect<void, SendError>
+  /** Asks once for the presence of up to 500 users. */
+  readonly presenceQuery: (ids: ReadonlyArray<string>) => Effect.Effect<void, SendError>
+  /** Pings the server; resolves with the round trip. */
+  readonly ping: () => Effect.Effect<Duration.Duration, SendError>
+  /** Sends any other frame; an id is assigned. Resolves with it once written; replies arrive as `unmatched_reply`. */
+  readonly send: (frame: { readonly type: string; readonly [key: string]: unknown }) => Effect.Effect<number, SendError>
+}
+
+/**
+ * Slack's limit on message text.
+ *
+ * @since 1.0.0
+ */
+export const messageTextLimit = 4_000
+
+/**
+ * Opens a session. Succeeds once the first `hello` arrives; fails with the
+ * typed error if the first connect fails permanently. The session lives in
+ * a scope of its own inside the caller's: if `make` fails or is interrupted
+ * (say, by `Effect.timeout`), that scope closes and nothing is left running.
+ *
+ * @since 1.0.0
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<RtmSession, SessionError, SlackWebApi | Socket.WebSocketConstructor | Scope.Scope> =>
+  Effect.gen(function*() {
+    const own = yield* Scope.fork(yield* Effect.scope, "sequential")
+    return yield* openSession(options).pipe(
+      Scope.provide(own),
+      Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(own, exit))
+    )
+  })
+
+const openSession = (options: Options) =>
+  Effect.gen(function*() {
+    const pongTimeout = Duration.fromInputUnsafe(options.pongTimeout ?? "10 seconds")
+    const pingInterval = Duration.fromInputUnsafe(options.pingInterval ?? "30 seconds")
+    const params = options.connect ?? {}
+    const context = yield* Effect.context<Reconnect.Services>()
+    const link = Link.make()
+    const inbound = yield* Inbound.make<SessionError>(options.inboundCapacity ?? 10_000, context)
+    const outbox = yield* Outbox.make({
+      capacity: options.outboundCapacity ?? 1_000,
+      ackTimeout: Duration.fromInputUnsafe(options.ackTimeout ?? "10 seconds"),
+      rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
+      link
+    })
+    const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
+    yield* Reconnect.start({
+      connect: options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params),
+      helloTimeout: Duration.fromInputUnsafe(options.helloTimeout ?? "10 seconds"),
+      stableAfter: Duration.toMillis(options.stableAfter ?? "30 seconds"),
+      reconnect: options.reconnect ?? defaultReconnect,
+      link,
+      context,
+      onEvent: (event) => Inbound.deliver(inbound, event),
+      onReply: (reply) => onReply(inbound, outbox, reply),
+      onHello: (connection, { self, team }) =>
+        Effect.andThen(
+          SubscriptionRef.set(state, SessionState.Connected({ self, team })),
+          Outbox.resubscribe(outbox, connection.write)
+        ),
+      onDisconnected: (cause, attempt) =>
+        Effect.suspend(() => {
+          Outbox.disconnected(outbox, cause)
+          return SubscriptionRef.set(state, SessionState.Reconnecting({ attempt, cause }))
+        }),
+      keepalive: (connection) => Keepalive.keepalive(outbox, connection, { pingInterval, pongTimeout }),
+      onEnd: (reason, cause) => onEnd(state, outbox, inbound, reason, cause)
+    })
+    return methods({ inbound, outbox, link, state, pongTimeout })
+  }).pipe(Effect.annotateLogs({ module: "RtmSession" }))
+
+/** A reply goes to the send that waits for it; a reply that no send waits for is an event. */
+const onReply = (inbound: Inbound.Inbound<SessionError>, outbox: Outbox.Outbox, reply: Reply): void => {
+  if (!Outbox.resolve(outbox, reply.reply_to, reply.raw)) {
+    Inbound.deliver(inbound, { type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw })
+  }
+}
+
+/** The session ended: the state says so, sends fail, and events end (or fail with what ended the session). */
+const onEnd = (
+  state: SubscriptionRef.SubscriptionRef<SessionState>,
+  outbox: Outbox.Outbox,
+  inbound: Inbound.Inbound<SessionError>,
+  reason: string,
+  cause: Cause.Cause<SessionError> | undefined
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    yield* SubscriptionRef.set(state, SessionState.Closed({ reason }))
+    yield* Outbox.close(outbox, reason)
+    yield* cause === undefined ? Inbound.end(inbound) : Inbound.fail(inbound, cause)
+  })
+
+/** Counts a send's outcome: `outcome` when it succeeds, else the tag of its error. */
+const record = <A, E extends { readonly _tag: string }, R>(outcome: string, effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.tapError((error) => Metric.update(Metrics.sends, error._tag)),
+    Effect.tap(() => Metric.update(Metrics.sends, outcome))
+  )
+
+/** The session's public face, over its parts. */
+const methods = (parts: {
+  readonly inbound: Inbound.Inbound<SessionError>
+  readonly outbox: Outbox.Outbox
+  readonly link: Link.Link
+  readonly state: SubscriptionRef.SubscriptionRef<SessionState>
+  readonly pongTimeout: Duration.Duration
+}): RtmSession => {
+  const { link, outbox, pongTimeout } = parts
+  const send = (frame: { readonly type: string; readonly [key: string]: unknown }) =>
+    record("written", Effect.map(Outbox.send(outbox, frame, false), ({ id }) => id))
+  const sendMessage = (message: OutgoingMessage) =>
+    record(
+      "acked",
+      Effect.gen(function*() {
+        if (message.text.length > messageTextLimit) {
+          return yield* new MessageTooLong({ length: message.text.length, limit: messageTextLimit })
+        }
+        const { id, reply } = yield* Outbox.send(outbox, { ...message, type: "message" }, true)
+        if (typeof reply["ts"] !== "string") return yield* new MalformedAck({ id, raw: reply })
+        return { ts: reply["ts"], text: typeof reply["text"] === "string" ? reply["text"] : message.text }
+      })
+    )
+  return {
+    events: Inbound.events(parts.inbound),
+    state: SubscriptionRef.changes(parts.state).pipe(Stream.takeUntil((state) => state._tag === "Closed")),
+    sendMessage,
+    typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
+    subscribePresence: (ids) => Effect.asVoid(record("written", Outbox.subscribePresence(outbox, ids))),
+    presenceQuery: (ids) => Effect.asVoid(send({ type: "presence_query", ids: [...ids] })),
+    ping: () => Effect.flatMap(Link.whenConnected(link), (connection) => Keepalive.ping(outbox, connection, pongTimeout)),
+    send
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The errors of an RTM session: why a connection ended, and every way a
+ * send can fail. Each one carries a non-empty `message`, built from its
+ * fields.
+ *
+ * @since 1.0.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import type { SlackWebApiError } from "./SlackError.js"
+
+/**
+ * Why a connection ended. The session reconnects after each of these;
+ * `stable` tells whether the connection had lived long enough for the
+ * backoff to start over.
+ *
+ * @since 1.0.0
+ */
+export class Disconnected extends Data.TaggedError("Disconnected")<{
+  readonly reason:
+    | "closed"
+    | "socket_error"
+    | "goodbye"
+    | "team_migration"
+    | "hello_timeout"
+    | "pong_timeout"
+    | "server_error"
+    | "connect_failed"
+  /** What happened, for people: `close 1006`, `no pong within 10 seconds`, …. */
+  readonly detail: string
+  /** The Web API error, when `reason` is `connect_failed`. */
+  readonly error?: SlackWebApiError
+  readonly stable: boolean
+}> {
+  override get message() {
+    return `disconnected (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * The frame, as JSON with its id, would exceed Slack's 16 KB limit. It was
+ * not sent.
+ *
+ * @since 1.0.0
+ */
+export class FrameTooLarge extends Data.TaggedError("FrameTooLarge")<{
+  readonly bytes: number
+  readonly limit: number
+}> {
+  override get message() {
+    return `the frame is ${this.bytes} bytes; Slack drops the connection above ${this.limit}`
+  }
+}
+
+/**
+ * The message text is longer than Slack's 4,000 characters. It was not sent.
+ *
+ * @since 1.0.0
+ */
+export class MessageTooLong extends Data.TaggedError("MessageTooLong")<{
+  readonly length: number
+  readonly limit: number
+}> {
+  override get message() {
+    return `the text is ${this.length} characters; Slack's limit is ${this.limit}`
+  }
+}
+
+/**
+ * The outbound queue is full (the session has been away for a while). The
+ * frame was not queued.
+ *
+ * @since 1.0.0
+ */
+export class SendQueueFull extends Data.TaggedError("SendQueueFull")<{
+  readonly capacity: number
+}> {
+  override get message() {
+    return `the outbound queue holds ${this.capacity} frames and is full`
+  }
+}
+
+/**
+ * Slack answered the frame with an error ack: `{ ok: false, error: { code, msg } }`.
+ *
+ * @since 1.0.0
+ */
+export class SendRejected extends Data.TaggedError("SendRejected")<{
+  readonly id: number
+  readonly code: number
+  readonly msg: string
+}> {
+  override get message() {
+    return `Slack rejected frame ${this.id}: ${this.code} ${this.msg}`
+  }
+}
+
+/**
+ * Slack's ack could not be read: `ok` was true, but `ts` was missing.
+ *
+ * @since 1.0.0
+ */
+export class MalformedAck extends Data.TaggedError("MalformedAck")<{
+  readonly id: number
+  readonly raw: Readonly<Record<string, unknown>>
+}> {
+  override get message() {
+    return `the ack of frame ${this.id} has no ts`
+  }
+}
+
+/**
+ * No ack (or pong) came within the timeout. The frame may or may not have
+ * been delivered; a late ack arrives as an `unmatched_reply` event.
+ *
+ * @since 1.0.0
+ */
+export class AckTimeout extends Data.TaggedError("AckTimeout")<{
+  readonly id: number
+  readonly timeout: Duration.Duration
+}> {
+  override get message() {
+    return `no reply to frame ${this.id} within ${Duration.format(this.timeout)}`
+  }
+}
+
+/**
+ * The socket dropped after the frame was written and before its ack came.
+ * Slack may or may not have it; it is not resent.
+ *
+ * @since 1.0.0
+ */
+export class DeliveryUnknown extends Data.TaggedError("DeliveryUnknown")<{
+  readonly id: number
+  readonly cause: Disconnected
+}> {
+  override get message() {
+    return `frame ${this.id} was on the wire when the connection ended (${this.cause.reason}); delivery is unknown`
+  }
+}
+
+/**
+ * The session is closed: its scope ended, or a permanent error ended it.
+ *
+ * @since 1.0.0
+ */
+export class SessionClosed extends Data.TaggedError("SessionClosed")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `the RTM session is closed: ${this.reason}`
+  }
+}
+
+/**
+ * Every way a send can fail.
+ *
+ * @since 1.0.0
+ */
+export type SendError =
+  | FrameTooLarge
+  | MessageTooLong
+  | SendQueueFull
+  | SendRejected
+  | MalformedAck
+  | AckTimeout
+  | DeliveryUnknown
+  | SessionClosed

@@ -1,0 +1,245 @@
+/**
+ * The one place an HTTP request is made: encode the parameters as a form,
+ * send the token as a Bearer header, turn the answer into data or a typed
+ * error, and retry what is transient.
+ *
+ * Invariant: the token travels only in the `Authorization` header; every
+ * foreign failure (`HttpClientError`, `SchemaError`, a timeout) is mapped
+ * to a {@link SlackWebApiError} here, once.
+ *
+ * @since 1.0.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as SlackConfig from "./SlackConfig.js"
+import {
+  AttemptTimeout,
+  fromCode,
+  HttpStatusError,
+  isTransient,
+  MalformedResponse,
+  NetworkError,
+  retryAfterOf,
+  type RtmMethod,
+  type SlackWebApiError
+} from "./SlackError.js"
+
+/**
+ * The form parameters of a call. `undefined` values are left out; booleans
+ * are sent as `true` / `false`.
+ *
+ * @since 1.0.0
+ */
+export type Params = { readonly [name: string]: boolean | string | number | undefined }
+
+/**
+ * The Web API client.
+ *
+ * `call` POSTs `params` to `{apiUrl}{method}` and decodes an `ok: true`
+ * body with `response`. Any `ok: false` body becomes the method's typed
+ * error; transient failures are retried under the configured policy.
+ *
+ * @since 1.0.0
+ */
+export class SlackWebApi extends Context.Service<SlackWebApi, {
+  readonly call: <A>(
+    method: RtmMethod,
+    params: Params,
+    response: Schema.Decoder<A>
+  ) => Effect.Effect<A, SlackWebApiError>
+}>()("effect-slack-rtm/SlackWebApi") {}
+
+/**
+ * What errors may quote of the server's text: the first 200 characters,
+ * with the token blanked out, in case the server echoed it back.
+ */
+const quoter = (token: Redacted.Redacted<string>) => (text: string) => {
+  const quoted = text.split(Redacted.value(token)).join("<redacted>")
+  return quoted.length > 200 ? `${quoted.slice(0, 200)}…` : quoted
+}
+
+/** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
+const rootMessage = (error: unknown): string => {
+  let current = error
+  let message = "unknown cause"
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current.message) message = current.message
+    current = current.cause
+  }
+  return message
+}
+
+/**
+ * The longest `Retry-After` honoured. A server that asks for more (or sends
+ * nonsense such as 400 nines) gets this instead of a wait without end.
+ *
+ * @since 1.0.0
+ */
+export const maxRetryAfter: Duration.Duration = Duration.hours(1)
+
+/**
+ * Reads a `Retry-After` header: a number of seconds or an HTTP date, capped
+ * at {@link maxRetryAfter}. Anything else, or a date in the past, is zero.
+ *
+ * @since 1.0.0
+ */
+export const parseRetryAfter = (header: string | undefined, nowMillis: number): Duration.Duration => {
+  if (header === undefined) return Duration.zero
+  const trimmed = header.trim()
+  const date = Date.parse(trimmed)
+  const asked = /^\d+(\.\d+)?$/.test(trimmed)
+    ? Duration.seconds(Number(trimmed))
+    : Number.isNaN(date) || date <= nowMillis
+    ? Duration.zero
+    : Duration.millis(date - nowMillis)
+  return Duration.min(asked, maxRetryAfter)
+}
+
+/** Checks an `ok: true` body against the method's Schema; unknown fields are kept by the Schema itself. */
+const decode = <A>(schema: Schema.Decoder<A>, json: unknown): Result.Result<A, string> => {
+  try {
+    const decoded = Schema.decodeUnknownResult(schema)(json)
+    return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(decoded.failure.message)
+  } catch (error) {
+    // Checking or describing a pathological value (say, nested thousands deep) can exhaust the stack.
+    return Result.fail(`the body cannot be checked: ${(error as Error).message}`)
+  }
+}
+
+const interpret = <A>(
+  method: RtmMethod,
+  response: HttpClientResponse.HttpClientResponse,
+  schema: Schema.Decoder<A>,
+  quote: (text: string) => string
+): Effect.Effect<A, SlackWebApiError> =>
+  Effect.gen(function*() {
+    const body = yield* Effect.mapError(
+      response.text,
+      (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
+    )
+    const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+    if (response.status === 429) return yield* Effect.fail(fromCode(method, "ratelimited", retryAfter))
+    if (response.status < 200 || response.status >= 300) {
+      return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
+    }
+    const malformed = (reason: string) => new MalformedResponse({ method, reason, body: quote(body) })
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      return yield* malformed(body === "" ? "the body is empty" : "the body is not JSON")
+    }
+    if (typeof json !== "object" || json === null || typeof (json as { ok?: unknown }).ok !== "boolean") {
+      return yield* malformed("the body is not an object with a boolean `ok`")
+    }
+    const { error, ok } = json as { ok: boolean; error?: unknown }
+    if (!ok) {
+      if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
+      return yield* Effect.fail(fromCode(method, error, retryAfter))
+    }
+    const decoded = decode(schema, json)
+    if (Result.isFailure(decoded)) return yield* malformed(quote(decoded.failure))
+    return decoded.success
+  })
+
+/**
+ * The retry schedule actually applied: the user's policy, fed only
+ * transient errors, and never waiting less than `Retry-After`.
+ *
+ * @since 1.0.0
+ */
+export const effectiveRetry = (policy: SlackConfig.RetryPolicy): Schedule.Schedule<unknown, SlackWebApiError> =>
+  policy.pipe(
+    Schedule.modifyDelay(({ duration, input }) => Effect.succeed(Duration.max(duration, retryAfterOf(input)))),
+    Schedule.while(({ input }) => isTransient(input))
+  )
+
+/**
+ * `Effect.retry(attempt, schedule)`, set up only once the first attempt has
+ * failed, so that a call that succeeds at once pays nothing for retrying. The
+ * schedule sees the same errors in the same order: the first failure is
+ * replayed to it.
+ */
+const retryAfterFirstFailure = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, E>
+): Effect.Effect<A, E, R> =>
+  Effect.catch(attempt, (first) => {
+    let replay: Option.Option<E> = Option.some(first)
+    const again = Effect.suspend(() => {
+      if (Option.isNone(replay)) return attempt
+      const error = replay.value
+      replay = Option.none()
+      return Effect.fail(error)
+    })
+    return Effect.retry(again, schedule)
+  })
+
+/** The form body: `undefined` values left out, everything else as a string. */
+const formOf = (params: Params): Array<[string, string]> => {
+  const form: Array<[string, string]> = []
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) form.push([name, String(value)])
+  }
+  return form
+}
+
+/**
+ * Builds the client from an `HttpClient` and the {@link SlackConfig.SlackConfig}.
+ *
+ * @since 1.0.0
+ */
+export const make: Effect.Effect<SlackWebApi["Service"], never, HttpClient.HttpClient | SlackConfig.SlackConfig> =
+  Effect.gen(function*() {
+    // Slack has no use for trace headers, and they would tell it our trace ids.
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.transformResponse(Effect.provideService(HttpClient.TracerPropagationEnabled, false))
+    )
+    const config = yield* SlackConfig.SlackConfig
+    const schedule = effectiveRetry(config.retry)
+    const quote = quoter(config.token)
+
+    const call = <A>(method: RtmMethod, params: Params, response: Schema.Decoder<A>) => {
+      const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
+        HttpClientRequest.bearerToken(config.token),
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyUrlParams(formOf(params))
+      )
+      const attempt = client.execute(request).pipe(
+        Effect.mapError((error: HttpClientError.HttpClientError) =>
+          new NetworkError({ method, reason: quote(rootMessage(error)) })
+        ),
+        Effect.flatMap((res) => interpret(method, res, response, quote)),
+        Effect.timeoutOrElse({
+          duration: config.timeout,
+          orElse: () => Effect.fail(new AttemptTimeout({ method, timeout: config.timeout }))
+        }),
+        Effect.tapError((error) => Effect.logDebug(`attempt failed: ${error.message}`))
+      )
+      return retryAfterFirstFailure(attempt, schedule).pipe(Effect.annotateLogs({ module: "SlackWebApi", method }))
+    }
+    return SlackWebApi.of({ call })
+  })
+
+/**
+ * The client as a layer. It needs only an `HttpClient` and a
+ * {@link SlackConfig.SlackConfig}, so any transport will do.
+ *
+ * @since 1.0.0
+ */
+export const layer: Layer.Layer<SlackWebApi, never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Layer.effect(
+  SlackWebApi,
+  make
+)

@@ -1,0 +1,106 @@
+/**
+ * The command line of `slack-rtm`: its flags, read into options. It owns
+ * the flag grammar; a command line it cannot read is a `UsageError`, never
+ * a half-read set of options.
+ *
+ * @since 1.0.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Result from "effect/Result"
+
+/**
+ * What the command line asked for.
+ *
+ * @since 1.0.0
+ */
+export interface CliOptions {
+  /** One JSON object per line instead of a readable log. */
+  readonly json: boolean
+  /** How long to run: the demo's length, or a limit on a live run. */
+  readonly duration: Duration.Duration | undefined
+  /** Connect to the real Slack (needs `SLACK_TOKEN`). */
+  readonly live: boolean
+  readonly help: boolean
+}
+
+/**
+ * A command line that cannot be run.
+ *
+ * @since 1.0.0
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/**
+ * The text of `--help`.
+ *
+ * @since 1.0.0
+ */
+export const usage = `Usage: slack-rtm [--json] [--duration SECONDS] [--live] [--help]
+
+Without SLACK_TOKEN, runs a demo against an embedded fake Slack on 127.0.0.1:
+users chat in two channels, a bot answers mentions, the server says goodbye
+and drops the socket once, and a summary closes the run (about 15 s).
+
+With SLACK_TOKEN (and optionally SLACK_API_URL), or with --live, connects to
+that Slack and prints events until Ctrl-C.
+
+  --json              one JSON object per line, for piping
+  --duration SECONDS  how long to run (demo default: 15)
+  --live              require a live run; fails if SLACK_TOKEN is not set
+  --help              this text`
+
+/**
+ * Reads the arguments (without `node` and the script).
+ *
+ * @since 1.0.0
+ */
+export const parse = (args: ReadonlyArray<string>): Result.Result<CliOptions, UsageError> => {
+  let json = false
+  let live = false
+  let help = false
+  let duration: Duration.Duration | undefined
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const [flag, inline] = arg.startsWith("--duration=") ? ["--duration", arg.slice(11)] : [arg, undefined]
+    switch (flag) {
+      case "--json":
+        json = true
+        break
+      case "--live":
+        live = true
+        break
+      case "--help":
+      case "-h":
+        help = true
+        break
+      case "--duration": {
+        const value = inline ?? args[++i]
+        const seconds = Number(value)
+        if (value === undefined || value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+          return Result.fail(new UsageError({ reason: `--duration needs a positive number of seconds, got ${value ?? "nothing"}` }))
+        }
+        duration = Duration.seconds(seconds)
+        break
+      }
+      default:
+        return Result.fail(new UsageError({ reason: `unknown argument ${JSON.stringify(arg)} (see --help)` }))
+    }
+  }
+  return Result.succeed({ json, duration, live, help })
+}
+
+/**
+ * A live run was asked for, and `SLACK_TOKEN` is not set.
+ *
+ * @since 1.0.0
+ */
+export class MissingToken extends Data.TaggedError("MissingToken")<{}> {
+  override get message() {
+    return "SLACK_TOKEN is not set: a live run needs a token"
+  }
+}

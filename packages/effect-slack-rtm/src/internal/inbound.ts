@@ -1,0 +1,88 @@
+/**
+ * The inbound buffer of a session. It owns the queue of events waiting for
+ * the consumer, the count of events in it, and the open `events_dropped`
+ * marker.
+ *
+ * Invariant: at most `capacity` events wait (markers aside); the queue has
+ * room beside them for the markers, so an offer never fails. When the
+ * buffer is full, a marker goes in at once, right after the last event
+ * kept, and counts every event dropped until another event fits.
+ *
+ * @internal
+ */
+import type * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import type { RtmEvent } from "../RtmEvent.js"
+import * as Metrics from "./metrics.js"
+
+/** The `events_dropped` marker that still counts drops. */
+interface Marker {
+  readonly type: "events_dropped"
+  count: number
+}
+
+/** The inbound buffer of one session, ended or failed with `E`. Only this module's functions touch its fields. */
+export interface Inbound<E> {
+  readonly queue: Queue.Queue<RtmEvent, E | Cause.Done>
+  readonly capacity: number
+  /** The session's context: its metrics registry, logger and log level. */
+  readonly context: Context.Context<never>
+  /** Events (markers aside) in the queue: counted up here, and down as the consumer takes them. */
+  buffered: number
+  openMarker: Marker | undefined
+}
+
+/** Makes a buffer for `capacity` events. */
+export const make = <E>(capacity: number, context: Context.Context<never>): Effect.Effect<Inbound<E>> =>
+  Effect.map(
+    Queue.make<RtmEvent, E | Cause.Done>({ capacity: 2 * capacity + 1 }),
+    (queue) => ({ queue, capacity, context, buffered: 0, openMarker: undefined })
+  )
+
+/** Logs from the socket's callback, as the session's own fibers log. */
+const warn = (context: Context.Context<never>, message: string): void => {
+  Effect.runForkWith(context)(Effect.logWarning(message))
+}
+
+/** Buffers an event from the socket, or counts it as dropped when the buffer is full. */
+export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent): void => {
+  Metrics.eventsReceived.updateUnsafe(event.type, inbound.context)
+  if (event.type === "undecodable") {
+    Metrics.decodeFailures.updateUnsafe(1, inbound.context)
+    warn(inbound.context, `undecodable frame: ${event.reason}`)
+  }
+  if (inbound.buffered < inbound.capacity) {
+    inbound.openMarker = undefined
+    inbound.buffered++
+    Queue.offerUnsafe(inbound.queue, event)
+    return
+  }
+  Metrics.eventsDropped.updateUnsafe(1, inbound.context)
+  if (inbound.openMarker !== undefined) {
+    inbound.openMarker.count++
+    return
+  }
+  warn(inbound.context, "the inbound buffer is full: dropping events until it drains")
+  inbound.openMarker = { type: "events_dropped", count: 1 }
+  Queue.offerUnsafe(inbound.queue, inbound.openMarker)
+}
+
+/** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
+export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
+  Stream.fromQueue(inbound.queue).pipe(Stream.mapArray((events) => {
+    for (const event of events) {
+      if (event.type !== "events_dropped") inbound.buffered--
+      else if (event === inbound.openMarker) inbound.openMarker = undefined
+    }
+    return events
+  }))
+
+/** Ends the stream with success, once the consumer has taken what is buffered. */
+export const end = <E>(inbound: Inbound<E>): Effect.Effect<void> => Effect.asVoid(Queue.end(inbound.queue))
+
+/** Fails the stream with `cause`, once the consumer has taken what is buffered. */
+export const fail = <E>(inbound: Inbound<E>, cause: Cause.Cause<E>): Effect.Effect<void> =>
+  Effect.asVoid(Queue.failCause(inbound.queue, cause))

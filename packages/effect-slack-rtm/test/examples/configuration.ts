@@ -1,0 +1,10 @@
+// The README's configuration example. Type-checked by `npm test`; shown verbatim in README.md.
+import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import { Slack } from "effect-slack-rtm"
+
+declare const token: Redacted.Redacted<string>
+
+// #region README
+Slack.layer({ token, retry: Schedule.recurs(0) })
+// #endregion

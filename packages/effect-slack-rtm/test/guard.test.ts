@@ -1,0 +1,74 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Schema from "effect/Schema"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Guard from "../src/internal/guard.js"
+import * as RtmEvent from "../src/RtmEvent.js"
+import { samplesDir } from "./helpers.js"
+
+const variants: ReadonlyArray<unknown> = [
+  null, "", "x", 0, 1.5, -1, true, false, [], ["a"], [1], [[]], {}, { a: 1 }, { id: 5 }, { code: 1, msg: "m" }
+]
+
+/** The value, then copies with one field (at the top or one level down) deleted or replaced by each variant. */
+const mutations = function*(value: unknown): Generator<unknown> {
+  yield value
+  for (const top of variants) yield top
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    const { [key]: _, ...without } = record
+    yield without
+    for (const variant of variants) yield { ...record, [key]: variant }
+    const inner = record[key]
+    if (typeof inner === "object" && inner !== null && !Array.isArray(inner)) {
+      for (const innerKey of Object.keys(inner)) {
+        for (const variant of [undefined, ...variants]) yield { ...record, [key]: { ...inner, [innerKey]: variant } }
+      }
+    }
+  }
+}
+
+const samples = (): Array<Record<string, unknown>> => {
+  const javaDir = Path.join(samplesDir, "java-slack-sdk/json-logs/samples/rtm")
+  const refDir = Path.join(samplesDir, "slack-api-ref/events")
+  return [
+    ...Fs.readdirSync(javaDir).map((name) => JSON.parse(Fs.readFileSync(Path.join(javaDir, name), "utf8"))),
+    ...Fs.readdirSync(refDir).map((name) => JSON.parse(Fs.readFileSync(Path.join(refDir, name), "utf8")).example)
+      .filter((example) => example !== undefined)
+  ]
+}
+
+describe("compiled guards", () => {
+  it("compile every event Schema, so the inbound path never falls back", () => {
+    for (const schema of RtmEvent.known) expect(Guard.compile(schema.ast)).toBeDefined()
+  })
+
+  it("give the same verdict as Schema.is on the samples and thousands of mutations of them", () => {
+    const all = samples()
+    let checked = 0
+    let accepted = 0
+    for (const schema of RtmEvent.known) {
+      const compiled = Guard.compile(schema.ast)!
+      const reference = Schema.is(schema)
+      const type = ("members" in schema ? schema.members[0] : schema).fields.type.literal
+      for (const sample of all.filter((sample) => sample["type"] === type)) {
+        for (const value of mutations(sample)) {
+          checked++
+          const verdict = compiled(value)
+          if (verdict) accepted++
+          if (verdict !== reference(value)) expect({ type, value, verdict }).toBe("the same verdict as Schema.is")
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(5_000)
+    expect(accepted).toBeGreaterThan(500)
+    expect(checked - accepted).toBeGreaterThan(2_000)
+  })
+
+  it("decline what they do not know, so that Schema.is keeps the call", () => {
+    expect(Guard.compile(Schema.Date.ast)).toBeUndefined()
+    expect(Guard.compile(Schema.Struct({ a: Schema.NumberFromString }).ast)).toBeUndefined()
+    expect(Guard.compile(Schema.Record(Schema.String, Schema.Number).ast)).toBeUndefined()
+  })
+})
