@@ -11,6 +11,11 @@
  * - `unmatched_reply`: a reply to no pending send, such as an ack replayed
  *   after a reconnect.
  *
+ * Invariant: `decodeFrame` never throws, and a documented event is the
+ * frame's own parsed object, every field it came with kept (Schema decoding
+ * would strip the fields it does not name, so frames are validated, not
+ * decoded).
+ *
  * @since 1.0.0
  */
 import * as Result from "effect/Result"

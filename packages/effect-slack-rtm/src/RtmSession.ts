@@ -88,7 +88,10 @@ export interface Options {
   readonly reconnect?: Schedule.Schedule<unknown, Disconnected>
   /** A connection that lived this long starts the backoff over. Default 30 s. */
   readonly stableAfter?: Duration.Input
-  /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
+  /**
+   * Events buffered for a slow consumer; past that they are dropped, counted
+   * and reported in the stream. Default 10,000.
+   */
   readonly inboundCapacity?: number
   /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
   readonly outboundCapacity?: number
@@ -191,7 +194,7 @@ const openSession = (options: Options) =>
     const pongTimeout = Duration.fromInputUnsafe(options.pongTimeout ?? "10 seconds")
     const pingInterval = Duration.fromInputUnsafe(options.pingInterval ?? "30 seconds")
     const params = options.connect ?? {}
-    const context = yield* Effect.context<Reconnect.Services>()
+    const context = yield* Effect.context<never>()
     const link = Link.make()
     const inbound = yield* Inbound.make<SessionError>(options.inboundCapacity ?? 10_000, context)
     const outbox = yield* Outbox.make({
@@ -207,7 +210,6 @@ const openSession = (options: Options) =>
       stableAfter: Duration.toMillis(options.stableAfter ?? "30 seconds"),
       reconnect: options.reconnect ?? defaultReconnect,
       link,
-      context,
       onEvent: (event) => Inbound.deliver(inbound, event),
       onReply: (reply) => onReply(inbound, outbox, reply),
       onHello: (connection, { self, team }) =>
@@ -284,7 +286,8 @@ const methods = (parts: {
     typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
     subscribePresence: (ids) => Effect.asVoid(record("written", Outbox.subscribePresence(outbox, ids))),
     presenceQuery: (ids) => Effect.asVoid(send({ type: "presence_query", ids: [...ids] })),
-    ping: () => Effect.flatMap(Link.whenConnected(link), (connection) => Keepalive.ping(outbox, connection, pongTimeout)),
+    ping: () =>
+      Effect.flatMap(Link.whenConnected(link), (connection) => Keepalive.ping(outbox, connection, pongTimeout)),
     send
   }
 }

@@ -237,9 +237,12 @@ export const make: Effect.Effect<SlackWebApi["Service"], never, HttpClient.HttpC
  * The client as a layer. It needs only an `HttpClient` and a
  * {@link SlackConfig.SlackConfig}, so any transport will do.
  *
+ * The layer is fresh: Effect 4 reuses a layer value already built by an
+ * enclosing `Effect.provide`, which would hand an inner provide the outer
+ * token. Building the client is cheap, so each use builds its own.
+ *
  * @since 1.0.0
  */
-export const layer: Layer.Layer<SlackWebApi, never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Layer.effect(
-  SlackWebApi,
-  make
+export const layer: Layer.Layer<SlackWebApi, never, HttpClient.HttpClient | SlackConfig.SlackConfig> = Layer.fresh(
+  Layer.effect(SlackWebApi, make)
 )

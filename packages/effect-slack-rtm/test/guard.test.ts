@@ -68,6 +68,7 @@ describe("compiled guards", () => {
 
   it("decline what they do not know, so that Schema.is keeps the call", () => {
     expect(Guard.compile(Schema.Date.ast)).toBeUndefined()
+    expect(Guard.compile(Schema.Int.ast)).toBeUndefined()
     expect(Guard.compile(Schema.Struct({ a: Schema.NumberFromString }).ast)).toBeUndefined()
     expect(Guard.compile(Schema.Record(Schema.String, Schema.Number).ast)).toBeUndefined()
   })

@@ -34,6 +34,8 @@ export interface Connection {
   readonly write: Write
   /** Ends the connection with a reason; the first reason wins. */
   readonly drop: (drop: Drop) => void
+  /** Failed with the first reason the connection ended for, once it has ended. */
+  readonly closed: Deferred.Deferred<never, Drop>
 }
 
 /** What a connection reports to its session. */
@@ -41,10 +43,11 @@ export interface Handlers {
   readonly onEvent: (event: RtmEvent) => void
   readonly onReply: (reply: Reply) => void
   /**
-   * Called once, synchronously, when a connection that has said `hello`
-   * ends. (Before `hello`, its end fails `open` instead.)
+   * Called once, synchronously, in the socket's callback, when a connection
+   * that has said `hello` ends. (Before `hello`, its end fails `open`
+   * instead.)
    */
-  readonly onDrop: (drop: Drop) => void
+  readonly onDrop: (connection: Connection) => void
 }
 
 /** One socket and what is known of it. */
@@ -56,8 +59,8 @@ interface State {
   readonly hello: Deferred.Deferred<void>
   opened: boolean
   helloSeen: boolean
-  /** Whether `open` has handed the connection over: from then on, its end goes to `onDrop`. */
-  established: boolean
+  /** Set once `open` has handed the connection over: from then on, its end goes to `onDrop`. */
+  established: Connection | undefined
   ended: boolean
 }
 
@@ -77,7 +80,7 @@ const end = (state: State, drop: Drop): void => {
   if (state.ended) return
   state.ended = true
   Deferred.doneUnsafe(state.closed, Exit.fail(drop))
-  if (state.established) state.handlers.onDrop(drop)
+  if (state.established !== undefined) state.handlers.onDrop(state.established)
 }
 
 /** Hands one frame to the session; the frames that end a connection end it here. */
@@ -208,7 +211,10 @@ const awaitHello = (state: State, timeout: Duration.Duration): Effect.Effect<voi
     Effect.raceFirst(Deferred.await(state.closed))
   )
 
-/** Writes one text frame. A closing socket drops what it is given without a word: refuse instead, and end the connection. */
+/**
+ * Writes one text frame. A closing socket drops what it is given without a
+ * word: refuse instead, and end the connection.
+ */
 const write = (state: State, text: string): boolean => {
   if (state.ended || state.ws.readyState !== 1) {
     end(state, { reason: "closed", detail: "the socket was closing" })
@@ -243,13 +249,18 @@ export const open = (
       hello: Deferred.makeUnsafe(),
       opened: ws.readyState === 1,
       helloSeen: false,
-      established: false,
+      established: undefined,
       ended: false
     }
     watch(state)
     yield* awaitHello(state, options.helloTimeout)
     // It may have ended between `hello` and here.
     if (state.ended) return yield* Deferred.await(state.closed)
-    state.established = true
-    return { write: (text) => write(state, text), drop: (drop) => end(state, drop) }
+    const connection: Connection = {
+      write: (text) => write(state, text),
+      drop: (drop) => end(state, drop),
+      closed: state.closed
+    }
+    state.established = connection
+    return connection
   })

@@ -17,7 +17,10 @@ import type { Write } from "./outbox.js"
 /** The link of one session. Only this module's functions touch its fields. */
 export interface Link {
   readonly connected: Latch.Latch
-  /** Waits until the session is connected or has ended. It yields, so that no caller can spin without letting others run. */
+  /**
+   * Waits until the session is connected or has ended. It yields, so that
+   * no caller can spin without letting others run.
+   */
   readonly awaitConnected: Effect.Effect<void>
   current: Connection | undefined
   ended: string | undefined
@@ -26,7 +29,8 @@ export interface Link {
 /** A link with no connection yet. */
 export const make = (): Link => {
   const connected = Latch.makeUnsafe(false)
-  return { connected, awaitConnected: Effect.andThen(connected.await, Effect.yieldNow), current: undefined, ended: undefined }
+  const awaitConnected = Effect.andThen(connected.await, Effect.yieldNow)
+  return { connected, awaitConnected, current: undefined, ended: undefined }
 }
 
 /** The current connection's `Write`, if the session is connected. */

@@ -182,8 +182,8 @@ const withdraw = (outbox: Outbox, item: Outgoing) =>
  * Writes the queue in order, each frame when the throttle allows, on
  * whichever connection is current, waiting for one when there is none. A
  * frame the socket refuses (it is closing) stays first in line. Ends when
- * the queue is empty. (A forked fiber is interruptible even when its parent
- * was not, so a drain never holds up the session's close.)
+ * the queue is empty. It is interruptible even when forked from an
+ * uninterruptible send, so that it never holds up the session's close.
  */
 const drain = (outbox: Outbox, self: object): Effect.Effect<void> =>
   Effect.gen(function*() {
@@ -209,9 +209,12 @@ const drain = (outbox: Outbox, self: object): Effect.Effect<void> =>
       // Refused: the connection is ending. Let its end run before looking again.
       else yield* Effect.yieldNow
     }
-  }).pipe(Effect.ensuring(Effect.sync(() => {
-    if (outbox.drainer === self) outbox.drainer = undefined
-  })))
+  }).pipe(
+    Effect.interruptible,
+    Effect.ensuring(Effect.sync(() => {
+      if (outbox.drainer === self) outbox.drainer = undefined
+    }))
+  )
 
 /**
  * Writes a frame at once if it may go now, or queues it. Returns the error
@@ -298,7 +301,8 @@ export const subscribePresence = (outbox: Outbox, ids: ReadonlyArray<string>): E
 /** Writes the remembered presence list at once, ahead of the queue, on a connection that just said `hello`. */
 export const resubscribe = (outbox: Outbox, write: Write): Effect.Effect<void> =>
   Effect.sync(() => {
-    if (outbox.presence.length > 0) writeNow(outbox, write, newItem({ type: "presence_sub", ids: outbox.presence }, false))
+    if (outbox.presence.length === 0) return
+    writeNow(outbox, write, newItem({ type: "presence_sub", ids: outbox.presence }, false))
   })
 
 /** Routes a reply to its pending frame. Returns false when none waits for it. */

@@ -1,27 +1,25 @@
 /**
- * The reconnect driver of a session: when and how soon it connects again,
- * and how it ends. It owns the count of failed connects, the reconnect
- * schedule's state, each connection's own scope, and whether the session is
- * shutting down; it changes the session's link as connections come and go.
+ * The reconnect driver of a session: one connection after another, each
+ * one scoped Effect from `rtm.connect` until it ends, retried under the
+ * reconnect schedule. It owns the count of failed connects, the first
+ * `hello`, and whether the session is shutting down; it changes the
+ * session's link as connections come and go.
  *
- * Invariants: one connect runs at a time, the first from `start` and each
- * later one from the end of the connection before it; none starts once the
- * session ends or its scope closes. The session ends once: with a permanent
- * error, with the last `Disconnected` when the schedule gives up, with a
- * defect, or with its scope's close.
+ * Invariants: one connection lives at a time, in the driver's fiber, and
+ * none starts once the session ends or its scope closes. The session ends
+ * once: with a permanent error, with the last `Disconnected` when the
+ * schedule gives up, with a defect, or with its scope's close.
  *
- * An open connection runs one fiber, its keepalive: the socket is heard by
- * listeners, and a drop starts the next connect itself.
+ * An idle session parks two fibers: the driver's, on its connection's end,
+ * and the connection's keepalive. The socket is heard by listeners.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -117,8 +115,6 @@ export interface Options {
   readonly stableAfter: number
   readonly reconnect: Schedule.Schedule<unknown, Disconnected>
   readonly link: Link.Link
-  /** The session's context, to run the next connect in when a connection drops. */
-  readonly context: Context.Context<Services>
   readonly onEvent: (event: RtmEvent) => void
   readonly onReply: (reply: Reply) => void
   /** A connection said `hello` and is current; it counts as connected once this is done. */
@@ -134,23 +130,12 @@ export interface Options {
 /** The driver of one session. Only this module's functions touch its fields. */
 interface Driver {
   readonly options: Options
-  /** Waits out the schedule's next delay; fails with `Cause.Done` when it gives up. */
-  readonly next: (cause: Disconnected) => Effect.Effect<unknown, Cause.Done<unknown>>
   /** Completed by the first `hello`, or by the session's end. */
   readonly firstHello: Deferred.Deferred<void, SessionError>
-  readonly scope: Scope.Scope
-  /** The scope every connection's own scope is made in; it closes after `shuttingDown` is set, so closes are graceful. */
-  readonly connections: Scope.Closeable
+  /** Failed connects since the last `hello`. */
   failures: number
+  /** Set once the session's scope begins to close, so that connections close with a close frame. */
   shuttingDown: boolean
-}
-
-/** One connection attempt, as its drop handler sees it. */
-interface Attempt {
-  readonly scope: Scope.Closeable
-  connection: Connection.Connection | undefined
-  helloAt: number
-  dropped: boolean
 }
 
 /**
@@ -181,40 +166,41 @@ const close = (driver: Driver): Effect.Effect<void> =>
     yield* Effect.logInfo("session closed")
   })
 
-/** Opens one connection, from `rtm.connect` to `hello`, in the attempt's own scope. */
-const open = (driver: Driver, attempt: Attempt) =>
+/** Opens one connection, from `rtm.connect` to `hello`, in the caller's scope. */
+const open = (driver: Driver) =>
   Effect.gen(function*() {
     const { options } = driver
     const info = yield* options.connect
     const connection = yield* Connection.open(
       info.url,
       { helloTimeout: options.helloTimeout, graceful: () => driver.shuttingDown },
-      { onEvent: options.onEvent, onReply: options.onReply, onDrop: (drop) => onDrop(driver, attempt, drop) }
+      {
+        onEvent: options.onEvent,
+        onReply: options.onReply,
+        // At once, in the socket's callback: no send may take a connection that has ended for the current one.
+        onDrop: (connection) => Link.drop(options.link, connection)
+      }
     )
     return { info, connection }
   }).pipe(
     Effect.withSpan(driver.failures === 0 ? "RtmSession.connect" : "RtmSession.reconnect", {
       attributes: { attempt: driver.failures }
-    }),
-    Scope.provide(attempt.scope),
-    Effect.onError((cause) => Scope.close(attempt.scope, Exit.failCause(cause)))
+    })
   )
 
 /**
  * Makes a connection that said `hello` current, has the session re-send
- * what it must, and lets waiters go. From here on, a drop of this
- * connection has started the next connect itself: this one only stops.
- * Each check is one synchronous step with what it guards, so that no drop
- * can come in between.
+ * what it must, and lets waiters go. A connection may end at any step: each
+ * check is one synchronous step with what it guards, so that no drop can
+ * come in between, and a connection that ended is left for its end to be
+ * reported.
  */
-const adopt = (driver: Driver, attempt: Attempt, connection: Connection.Connection, info: Info) =>
+const adopt = (driver: Driver, connection: Connection.Connection, info: Info) =>
   Effect.gen(function*() {
     const { link } = driver.options
-    const helloAt = yield* Clock.currentTimeMillis
+    const ended = () => Deferred.isDoneUnsafe(connection.closed)
     const live = yield* Effect.sync(() => {
-      attempt.connection = connection
-      if (attempt.dropped) return false
-      attempt.helloAt = helloAt
+      if (ended()) return false
       driver.failures = 0
       Link.adopt(link, connection)
       return true
@@ -223,87 +209,73 @@ const adopt = (driver: Driver, attempt: Attempt, connection: Connection.Connecti
     yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
     yield* driver.options.onHello(connection, info)
     const stillLive = yield* Effect.sync(() => {
-      if (attempt.dropped) return false
+      if (ended()) return false
       Link.markConnected(link)
       return true
     })
     if (!stillLive) return
     yield* Deferred.succeed(driver.firstHello, undefined)
-    yield* Effect.forkIn(driver.options.keepalive(connection), attempt.scope)
+    yield* Effect.forkScoped(driver.options.keepalive(connection))
   })
 
-/** What a failed connect means: a permanent Web API error ends the session; anything else is worth another try. */
-const judge = (driver: Driver, error: RtmStartError | Connection.Drop): Effect.Effect<void, Disconnected> => {
+/**
+ * What a failed connect or a lost connection means: a permanent Web API
+ * error ends the session (and with it the retries); anything else is a
+ * `Disconnected`, worth another try.
+ */
+const judge = (
+  driver: Driver,
+  error: RtmStartError | Connection.Drop | Disconnected
+): Effect.Effect<void, Disconnected> => {
   if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
+  if (error._tag === "Disconnected") return Effect.fail(error)
   if (!isRecoverable(error)) return end(driver, Cause.fail(error))
   return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
 }
 
 /**
- * One connection, from `rtm.connect` to `hello`. It fails with
- * `Disconnected` when another try is worth it; a permanent error ends the
- * session. Once open, the connection runs on its own: only its keepalive
- * fiber, in its scope, and its end (`onDrop`) starts the next connect.
+ * One connection, from `rtm.connect` until it ends, in a scope of its own:
+ * its socket and its keepalive go with it. It fails with `Disconnected`
+ * when another try is worth it.
  */
-const connectOnce = (driver: Driver): Effect.Effect<void, Disconnected, Services> =>
+const connection = (driver: Driver): Effect.Effect<void, Disconnected, Services> =>
   Effect.gen(function*() {
-    const attempt: Attempt = {
-      scope: yield* Scope.fork(driver.connections, "sequential"),
-      connection: undefined,
-      helloAt: Infinity,
-      dropped: false
-    }
-    const { connection, info } = yield* open(driver, attempt)
-    yield* adopt(driver, attempt, connection, info)
-  }).pipe(Effect.catch((error) => judge(driver, error)))
+    const { connection, info } = yield* open(driver)
+    const helloAt = yield* Clock.currentTimeMillis
+    yield* adopt(driver, connection, info)
+    const drop = yield* Effect.flip(Deferred.await(connection.closed))
+    const lived = (yield* Clock.currentTimeMillis) - helloAt
+    return yield* new Disconnected({ ...drop, stable: lived >= driver.options.stableAfter })
+  }).pipe(
+    Effect.scoped,
+    Effect.catch((error) => judge(driver, error))
+  )
 
-/**
- * Reports a lost connection, then waits out the schedule's delay. Returns
- * false when the schedule gives up, having ended the session.
- */
-const backOff = (driver: Driver, cause: Disconnected): Effect.Effect<boolean> =>
+/** Reports a lost connection, before the schedule's delay. */
+const report = (driver: Driver, cause: Disconnected): Effect.Effect<void> =>
   Effect.gen(function*() {
     driver.failures++
     yield* Metric.update(Metrics.reconnects, cause.reason)
     yield* driver.options.onDisconnected(cause, driver.failures)
     yield* Effect.logWarning(`${cause.message}; reconnecting (attempt ${driver.failures})`)
-    if (Option.isSome(yield* Effect.option(driver.next(cause)))) return true
-    yield* end(driver, Cause.fail(cause))
-    return false
   })
 
 /**
- * Connects until a connection says `hello`, the session ends, or the
- * schedule gives up; `cause`, if any, is why the last connection ended.
+ * The session's life: one connection after another, under the reconnect
+ * schedule, until a permanent error, a defect, or the schedule's end ends
+ * it, or its scope's close interrupts it.
  */
-const connectLoop = (driver: Driver, cause: Disconnected | undefined): Effect.Effect<void, never, Services> =>
+const run = (driver: Driver): Effect.Effect<void, never, Services> =>
   Effect.gen(function*() {
-    let last = cause
+    const next = yield* Schedule.toStepWithSleep(reconnectSchedule(driver.options.reconnect))
     while (true) {
-      if (last !== undefined && !(yield* backOff(driver, last))) return
-      const outcome = yield* Effect.result(connectOnce(driver))
+      const outcome = yield* Effect.result(connection(driver))
       if (Result.isSuccess(outcome)) return
-      last = outcome.failure
+      const cause = outcome.failure
+      yield* report(driver, cause)
+      if (Option.isNone(yield* Effect.option(next(cause)))) return yield* end(driver, Cause.fail(cause))
     }
   }).pipe(Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : end(driver, cause)))
-
-/** Closes a connection that ended, and connects again. */
-const reconnect = (driver: Driver, attempt: Attempt, drop: Connection.Drop) =>
-  Effect.gen(function*() {
-    const lived = (yield* Clock.currentTimeMillis) - attempt.helloAt
-    // Uninterruptibly: a close cut short would leave the socket open, its scope already marked closed.
-    yield* Effect.uninterruptible(Scope.close(attempt.scope, Exit.void))
-    yield* connectLoop(driver, new Disconnected({ ...drop, stable: lived >= driver.options.stableAfter }))
-  })
-
-/** A connection that said `hello` ended: it is no longer current, and the next connect starts. */
-const onDrop = (driver: Driver, attempt: Attempt, drop: Connection.Drop): void => {
-  attempt.dropped = true
-  Link.drop(driver.options.link, attempt.connection)
-  if (driver.shuttingDown || Link.hasEnded(driver.options.link)) return
-  // `forkIn`: a session scope that has begun to close interrupts the reconnect at once.
-  Effect.runForkWith(driver.options.context)(Effect.forkIn(reconnect(driver, attempt, drop), driver.scope))
-}
 
 /**
  * Starts connecting, in the caller's scope, and succeeds once the first
@@ -314,19 +286,11 @@ const onDrop = (driver: Driver, attempt: Attempt, drop: Connection.Drop): void =
 export const start = (options: Options): Effect.Effect<void, SessionError, Scope.Scope | Services> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
-    const driver: Driver = {
-      options,
-      next: yield* Schedule.toStepWithSleep(reconnectSchedule(options.reconnect)),
-      firstHello: Deferred.makeUnsafe(),
-      scope,
-      connections: yield* Scope.make("sequential"),
-      failures: 0,
-      shuttingDown: false
-    }
-    // Finalizers run in reverse: `shuttingDown` is set, the connections close gracefully, then the session ends.
-    yield* Scope.addFinalizer(scope, close(driver))
-    yield* Scope.addFinalizerExit(scope, (exit) => Scope.close(driver.connections, exit))
+    const driver: Driver = { options, firstHello: Deferred.makeUnsafe(), failures: 0, shuttingDown: false }
+    // Finalizers run in reverse: `shuttingDown` is set, the driver stops and its connection closes gracefully,
+    // then the session ends, logging with the session's context (its log level), whichever fiber closes the scope.
+    yield* Effect.addFinalizer(() => close(driver))
     yield* Scope.addFinalizer(scope, Effect.sync(() => void (driver.shuttingDown = true)))
-    yield* Effect.forkIn(connectLoop(driver, undefined), scope)
+    yield* Effect.forkIn(run(driver), scope)
     yield* Deferred.await(driver.firstHello)
   })
