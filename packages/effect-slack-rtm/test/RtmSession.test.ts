@@ -5,9 +5,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as RtmSession from "../src/RtmSession.js"
@@ -479,4 +482,37 @@ describe("RtmSession under TestClock", () => {
       const events = yield* Effect.exit(Stream.runDrain(session.events))
       expect(Exit.isSuccess(events)).toBe(true)
     }).pipe(Effect.provide(testLayer)))
+
+  it.effect("every log, from the socket's callback, a reconnect or the close, respects the session's log level", () =>
+    Effect.gen(function*() {
+      /** What a session at `level` logs while it decodes garbage, reconnects, and is closed from outside. */
+      const logged = (level: LogLevel.LogLevel) =>
+        Effect.gen(function*() {
+          const lines: Array<string> = []
+          const logger = Logger.make(({ message }) =>
+            void lines.push(String(Array.isArray(message) ? message[0] : message))
+          )
+          const scope = yield* Scope.make()
+          yield* Effect.gen(function*() {
+            const test = yield* SlackTest.SlackTest
+            const atLevel = Effect.provideService(References.MinimumLogLevel, level)
+            yield* RtmSession.make().pipe(Scope.provide(scope), atLevel)
+            yield* (yield* test.socket).pushRaw("{oops")
+            yield* (yield* test.socket).close(1006)
+            yield* settle
+            yield* Scope.close(scope, Exit.void)
+          }).pipe(
+            Effect.provide(
+              Layer.mergeAll(SlackTest.layer, Logger.layer([logger]), Layer.succeed(References.MinimumLogLevel, "All"))
+            )
+          )
+          return lines
+        })
+      expect(yield* logged("None")).toEqual([])
+      const all = yield* logged("All")
+      const expected = ["connected as", "undecodable frame", "disconnected (closed): close 1006", "session closed"]
+      for (const start of expected) {
+        expect(all.some((line) => line.startsWith(start))).toBe(true)
+      }
+    }))
 })

@@ -25,10 +25,18 @@ import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
 import type { Disconnected } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
-/** Why a connection ended, before the session judges whether it was stable. */
+/**
+ * Why a connection ended, before the session judges whether it was stable.
+ *
+ * @since 1.0.0
+ */
 export type Drop = Pick<Disconnected, "reason" | "detail">
 
-/** An open connection that has said `hello`. */
+/**
+ * An open connection that has said `hello`.
+ *
+ * @since 1.0.0
+ */
 export interface Connection {
   /** Writes one text frame. */
   readonly write: Write
@@ -38,7 +46,11 @@ export interface Connection {
   readonly closed: Deferred.Deferred<never, Drop>
 }
 
-/** What a connection reports to its session. */
+/**
+ * What a connection reports to its session.
+ *
+ * @since 1.0.0
+ */
 export interface Handlers {
   readonly onEvent: (event: RtmEvent) => void
   readonly onReply: (reply: Reply) => void
@@ -234,6 +246,8 @@ const write = (state: State, text: string): boolean => {
  * as long as the scope; closing the scope closes it, gracefully while
  * `graceful()` holds. Once open, the connection's end is reported to
  * `handlers.onDrop`.
+ *
+ * @since 1.0.0
  */
 export const open = (
   url: string,

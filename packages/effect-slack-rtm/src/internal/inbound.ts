@@ -24,7 +24,11 @@ interface Marker {
   count: number
 }
 
-/** The inbound buffer of one session, ended or failed with `E`. Only this module's functions touch its fields. */
+/**
+ * The inbound buffer of one session, ended or failed with `E`. Only this module's functions touch its fields.
+ *
+ * @since 1.0.0
+ */
 export interface Inbound<E> {
   readonly queue: Queue.Queue<RtmEvent, E | Cause.Done>
   readonly capacity: number
@@ -35,7 +39,11 @@ export interface Inbound<E> {
   openMarker: Marker | undefined
 }
 
-/** Makes a buffer for `capacity` events. */
+/**
+ * Makes a buffer for `capacity` events.
+ *
+ * @since 1.0.0
+ */
 export const make = <E>(capacity: number, context: Context.Context<never>): Effect.Effect<Inbound<E>> =>
   Effect.map(
     Queue.make<RtmEvent, E | Cause.Done>({ capacity: 2 * capacity + 1 }),
@@ -47,7 +55,11 @@ const warn = (context: Context.Context<never>, message: string): void => {
   Effect.runForkWith(context)(Effect.logWarning(message))
 }
 
-/** Buffers an event from the socket, or counts it as dropped when the buffer is full. */
+/**
+ * Buffers an event from the socket, or counts it as dropped when the buffer is full.
+ *
+ * @since 1.0.0
+ */
 export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent): void => {
   Metrics.eventsReceived.updateUnsafe(event.type, inbound.context)
   if (event.type === "undecodable") {
@@ -70,7 +82,11 @@ export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent): void => {
   Queue.offerUnsafe(inbound.queue, inbound.openMarker)
 }
 
-/** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
+/**
+ * The consumer's side: what it takes frees room, and a marker it has taken counts no more drops.
+ *
+ * @since 1.0.0
+ */
 export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
   Stream.fromQueue(inbound.queue).pipe(Stream.mapArray((events) => {
     for (const event of events) {
@@ -80,9 +96,17 @@ export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
     return events
   }))
 
-/** Ends the stream with success, once the consumer has taken what is buffered. */
+/**
+ * Ends the stream with success, once the consumer has taken what is buffered.
+ *
+ * @since 1.0.0
+ */
 export const end = <E>(inbound: Inbound<E>): Effect.Effect<void> => Effect.asVoid(Queue.end(inbound.queue))
 
-/** Fails the stream with `cause`, once the consumer has taken what is buffered. */
+/**
+ * Fails the stream with `cause`, once the consumer has taken what is buffered.
+ *
+ * @since 1.0.0
+ */
 export const fail = <E>(inbound: Inbound<E>, cause: Cause.Cause<E>): Effect.Effect<void> =>
   Effect.asVoid(Queue.failCause(inbound.queue, cause))

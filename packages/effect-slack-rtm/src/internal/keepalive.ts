@@ -17,7 +17,11 @@ import type { Connection } from "./connection.js"
 import * as Metrics from "./metrics.js"
 import * as Outbox from "./outbox.js"
 
-/** Pings on `connection`; resolves with the round trip. */
+/**
+ * Pings on `connection`; resolves with the round trip.
+ *
+ * @since 1.0.0
+ */
 export const ping = (
   outbox: Outbox.Outbox,
   connection: Connection,
@@ -31,7 +35,11 @@ export const ping = (
     return roundTrip
   })
 
-/** Pings every `pingInterval` until a pong is late, then drops the connection. */
+/**
+ * Pings every `pingInterval` until a pong is late, then drops the connection.
+ *
+ * @since 1.0.0
+ */
 export const keepalive = (
   outbox: Outbox.Outbox,
   connection: Connection,

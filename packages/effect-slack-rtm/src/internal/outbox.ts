@@ -34,25 +34,43 @@ import {
 } from "../RtmSessionError.js"
 import * as Link from "./link.js"
 
-/** Slack drops the connection when a client frame is larger than this. */
+/**
+ * Slack drops the connection when a client frame is larger than this.
+ *
+ * @since 1.0.0
+ */
 export const frameLimitBytes = 16 * 1024
 
 /** The longest id this session writes, to bound a frame's size before its id is known. */
 const widestId = String(Number.MAX_SAFE_INTEGER)
 
-/** A raw reply frame: an ack or a pong. */
+/**
+ * A raw reply frame: an ack or a pong.
+ *
+ * @since 1.0.0
+ */
 export type ReplyFrame = Readonly<Record<string, unknown>>
 
-/** An outgoing frame, without its id. */
+/**
+ * An outgoing frame, without its id.
+ *
+ * @since 1.0.0
+ */
 export type Frame = Readonly<Record<string, unknown>>
 
 /**
  * Writes one text frame on the current socket. Returns false, having ended
  * the connection, when the socket can no longer take it.
+ *
+ * @since 1.0.0
  */
 export type Write = (text: string) => boolean
 
-/** The outbound throttle of a session, or `false` for none. */
+/**
+ * The outbound throttle of a session, or `false` for none.
+ *
+ * @since 1.0.0
+ */
 export type RateLimit = { readonly limit: number; readonly interval: Duration.Input } | false
 
 /** One frame on its way out. */
@@ -66,7 +84,11 @@ interface Outgoing {
   readonly reply: Deferred.Deferred<ReplyFrame, SendError>
 }
 
-/** The outbox of one session. Only this module's functions touch its fields. */
+/**
+ * The outbox of one session. Only this module's functions touch its fields.
+ *
+ * @since 1.0.0
+ */
 export interface Outbox {
   readonly capacity: number
   readonly ackTimeout: Duration.Duration
@@ -106,7 +128,11 @@ const tokenBucket = (limit: number, interval: Duration.Input) => {
   }
 }
 
-/** Makes the outbox of one session; its drains run in the caller's scope. */
+/**
+ * Makes the outbox of one session; its drains run in the caller's scope.
+ *
+ * @since 1.0.0
+ */
 export const make = (options: {
   readonly capacity: number
   readonly ackTimeout: Duration.Duration
@@ -249,6 +275,8 @@ const offer = (
  * until its reply). Fails at once when the frame is too large, the queue is
  * full or the session is closed. Interrupting it withdraws a frame that is
  * still queued.
+ *
+ * @since 1.0.0
  */
 export const send = (
   outbox: Outbox,
@@ -275,6 +303,8 @@ export const send = (
  * Writes a frame at once, ahead of the queue (a ping), and waits for its
  * reply under `timeout`. If the socket cannot take it, the connection is
  * ending, and the frame fails with it (`DeliveryUnknown`).
+ *
+ * @since 1.0.0
  */
 export const request = (
   outbox: Outbox,
@@ -287,7 +317,11 @@ export const request = (
     return awaitReply(outbox, item, writeNow(outbox, write, item, true)!, timeout)
   })
 
-/** Sends a presence subscription, and remembers the list once it is written. */
+/**
+ * Sends a presence subscription, and remembers the list once it is written.
+ *
+ * @since 1.0.0
+ */
 export const subscribePresence = (outbox: Outbox, ids: ReadonlyArray<string>): Effect.Effect<number, SendError> => {
   const list = [...ids]
   return send(outbox, { type: "presence_sub", ids: list }, false).pipe(
@@ -298,14 +332,22 @@ export const subscribePresence = (outbox: Outbox, ids: ReadonlyArray<string>): E
   )
 }
 
-/** Writes the remembered presence list at once, ahead of the queue, on a connection that just said `hello`. */
+/**
+ * Writes the remembered presence list at once, ahead of the queue, on a connection that just said `hello`.
+ *
+ * @since 1.0.0
+ */
 export const resubscribe = (outbox: Outbox, write: Write): Effect.Effect<void> =>
   Effect.sync(() => {
     if (outbox.presence.length === 0) return
     writeNow(outbox, write, newItem({ type: "presence_sub", ids: outbox.presence }, false))
   })
 
-/** Routes a reply to its pending frame. Returns false when none waits for it. */
+/**
+ * Routes a reply to its pending frame. Returns false when none waits for it.
+ *
+ * @since 1.0.0
+ */
 export const resolve = (outbox: Outbox, replyTo: number, reply: ReplyFrame): boolean => {
   const item = outbox.pending.get(replyTo)
   if (item === undefined) return false
@@ -324,7 +366,11 @@ export const resolve = (outbox: Outbox, replyTo: number, reply: ReplyFrame): boo
   return true
 }
 
-/** The connection ended: every frame on the wire without a reply has an unknown fate. */
+/**
+ * The connection ended: every frame on the wire without a reply has an unknown fate.
+ *
+ * @since 1.0.0
+ */
 export const disconnected = (outbox: Outbox, cause: Disconnected): void => {
   for (const [id, item] of outbox.pending) {
     Deferred.doneUnsafe(item.reply, Exit.fail(new DeliveryUnknown({ id, cause })))
@@ -332,7 +378,11 @@ export const disconnected = (outbox: Outbox, cause: Disconnected): void => {
   outbox.pending.clear()
 }
 
-/** The session ended: everything queued or pending fails with `SessionClosed`, and so does every later send. */
+/**
+ * The session ended: everything queued or pending fails with `SessionClosed`, and so does every later send.
+ *
+ * @since 1.0.0
+ */
 export const close = (outbox: Outbox, reason: string): Effect.Effect<void> =>
   Effect.sync(() => {
     outbox.closedReason = reason

@@ -52,6 +52,8 @@ const recoverableCodes: ReadonlySet<string> = new Set([
  * Whether a failed `rtm.connect` is worth another try later. Authentication,
  * permission and argument errors, undocumented codes and HTTP 4xx are not:
  * they end the session instead of looping.
+ *
+ * @since 1.0.0
  */
 export const isRecoverable = (error: SlackWebApiError): boolean => {
   switch (error._tag) {
@@ -91,22 +93,36 @@ const retryAfter = Schedule.identity<Disconnected>().pipe(
 /**
  * The reconnect schedule actually applied: the user's policy, started over
  * after a stable connection, never waiting less than a `Retry-After`.
+ *
+ * @since 1.0.0
  */
 export const reconnectSchedule = (
   policy: Schedule.Schedule<unknown, Disconnected>
 ): Schedule.Schedule<unknown, Disconnected> => Schedule.max([resetAfterStable(policy), retryAfter])
 
-/** What `rtm.connect` (or `rtm.start`) answers that the session needs. */
+/**
+ * What `rtm.connect` (or `rtm.start`) answers that the session needs.
+ *
+ * @since 1.0.0
+ */
 export interface Info {
   readonly url: string
   readonly self: Rtm.Self
   readonly team: Rtm.Team
 }
 
-/** The services a connect needs. */
+/**
+ * The services a connect needs.
+ *
+ * @since 1.0.0
+ */
 export type Services = SlackWebApi | Socket.WebSocketConstructor
 
-/** How the driver connects, and what it tells the rest of the session. */
+/**
+ * How the driver connects, and what it tells the rest of the session.
+ *
+ * @since 1.0.0
+ */
 export interface Options {
   /** One call of `rtm.connect` or `rtm.start`. */
   readonly connect: Effect.Effect<Info, RtmStartError, SlackWebApi>
@@ -282,6 +298,8 @@ const run = (driver: Driver): Effect.Effect<void, never, Services> =>
  * connection says `hello`. Fails with the error (or dies with the defect)
  * that ends the session first. Closing the scope closes the connection,
  * with a close frame, and then ends the session.
+ *
+ * @since 1.0.0
  */
 export const start = (options: Options): Effect.Effect<void, SessionError, Scope.Scope | Services> =>
   Effect.gen(function*() {
@@ -290,7 +308,7 @@ export const start = (options: Options): Effect.Effect<void, SessionError, Scope
     // Finalizers run in reverse: `shuttingDown` is set, the driver stops and its connection closes gracefully,
     // then the session ends, logging with the session's context (its log level), whichever fiber closes the scope.
     yield* Effect.addFinalizer(() => close(driver))
-    yield* Scope.addFinalizer(scope, Effect.sync(() => void (driver.shuttingDown = true)))
     yield* Effect.forkIn(run(driver), scope)
+    yield* Scope.addFinalizer(scope, Effect.sync(() => void (driver.shuttingDown = true)))
     yield* Deferred.await(driver.firstHello)
   })
