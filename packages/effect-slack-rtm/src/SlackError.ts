@@ -93,8 +93,7 @@ export const catalogue = {
   },
   missing_scope: {
     connect: true,
-    description:
-      "The token used is not granted the specific scope permissions required to complete this request."
+    description: "The token used is not granted the specific scope permissions required to complete this request."
   },
   no_permission: {
     connect: true,
@@ -110,8 +109,7 @@ export const catalogue = {
   },
   ratelimited: {
     connect: true,
-    description:
-      "The request has been ratelimited. Refer to the Retry-After header for when to retry the request."
+    description: "The request has been ratelimited. Refer to the Retry-After header for when to retry the request."
   },
   request_timeout: {
     connect: true,
@@ -125,8 +123,7 @@ export const catalogue = {
   service_unavailable: { connect: true, description: "The service is temporarily unavailable" },
   team_access_not_granted: {
     connect: true,
-    description:
-      "The token used is not granted the specific workspace access required to complete this request."
+    description: "The token used is not granted the specific workspace access required to complete this request."
   },
   team_added_to_org: {
     connect: true,

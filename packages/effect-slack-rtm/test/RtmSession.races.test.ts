@@ -10,8 +10,8 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as References from "effect/References"
-import type * as Scheduler from "effect/Scheduler"
 import * as Schedule from "effect/Schedule"
+import type * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
@@ -146,7 +146,10 @@ describe("RtmSession at awkward moments", () => {
         yield* Fiber.join(ping)
         expect(sockets.length).toBe(3)
         expect(sockets[2]!.sent.map((frame) => frame["type"])).toEqual(["presence_sub", "ping"])
-      }).pipe(Effect.scoped, Effect.provide(scripted(["normal", "closingAfterHello"], (socket) => sockets.push(socket))))
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(scripted(["normal", "closingAfterHello"], (socket) => sockets.push(socket)))
+      )
     }))
 
   it.effect("a send made in an uninterruptible region does not hold up closing the session", () =>
@@ -169,22 +172,31 @@ describe("RtmSession at awkward moments", () => {
       expect(outcome._tag === "Failure" && outcome.failure._tag).toBe("SessionClosed")
     }))
 
-  it.live("a sender interrupted at any step leaves no queue without a drain: a later send still goes out", () =>
-    Effect.gen(function*() {
-      for (let k = 1; k <= 60; k++) {
-        const sockets: Array<ScriptedSocket> = []
-        yield* Effect.gen(function*() {
-          const session = yield* RtmSession.make({ rateLimit: { limit: 1, interval: "40 millis" }, pingInterval: "1 hour" })
-          yield* session.typing("C0") // takes the only token, so that C1 queues
-          const sender = yield* Effect.forkChild(session.typing("C1").pipe(Effect.provideService(References.Scheduler, yieldingAt(k, 5))))
-          yield* Effect.sleep("2 millis")
-          yield* Fiber.interrupt(sender)
-          const later = yield* Effect.result(Effect.timeout(session.typing("C2"), "1 second"))
-          expect({ k, later: later._tag }).toEqual({ k, later: "Success" })
-          expect(sockets[0]!.sent.map((frame) => frame["channel"]).at(-1)).toBe("C2")
-        }).pipe(Effect.scoped, Effect.provide(scripted([], (socket) => sockets.push(socket))))
-      }
-    }), 30_000)
+  it.live(
+    "a sender interrupted at any step leaves no queue without a drain: a later send still goes out",
+    () =>
+      Effect.gen(function*() {
+        for (let k = 1; k <= 60; k++) {
+          const sockets: Array<ScriptedSocket> = []
+          yield* Effect.gen(function*() {
+            const session = yield* RtmSession.make({
+              rateLimit: { limit: 1, interval: "40 millis" },
+              pingInterval: "1 hour"
+            })
+            yield* session.typing("C0") // takes the only token, so that C1 queues
+            const sender = yield* Effect.forkChild(
+              session.typing("C1").pipe(Effect.provideService(References.Scheduler, yieldingAt(k, 5)))
+            )
+            yield* Effect.sleep("2 millis")
+            yield* Fiber.interrupt(sender)
+            const later = yield* Effect.result(Effect.timeout(session.typing("C2"), "1 second"))
+            expect({ k, later: later._tag }).toEqual({ k, later: "Success" })
+            expect(sockets[0]!.sent.map((frame) => frame["channel"]).at(-1)).toBe("C2")
+          }).pipe(Effect.scoped, Effect.provide(scripted([], (socket) => sockets.push(socket))))
+        }
+      }),
+    30_000
+  )
 
   it.live("closing the session in the middle of a reconnect's teardown still closes the old socket", () =>
     Effect.gen(function*() {

@@ -374,9 +374,11 @@ describe("RtmSession under TestClock", () => {
 
   it.effect("a defect in the connect path ends make with that defect instead of hanging", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(RtmSession.make().pipe(
-        Effect.provideService(SlackWebApi, { call: () => Effect.die(new Error("boom")) })
-      ))
+      const exit = yield* Effect.exit(
+        RtmSession.make().pipe(
+          Effect.provideService(SlackWebApi, { call: () => Effect.die(new Error("boom")) })
+        )
+      )
       expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
     }).pipe(Effect.provide(testLayer)))
 
@@ -448,7 +450,9 @@ describe("RtmSession under TestClock", () => {
     Effect.gen(function*() {
       const test = yield* SlackTest.SlackTest
       yield* test.setAuto({ hello: false })
-      const fiber = yield* Effect.forkChild(RtmSession.make({ helloTimeout: "5 seconds" }).pipe(Effect.timeout("1 second")))
+      const fiber = yield* Effect.forkChild(
+        RtmSession.make({ helloTimeout: "5 seconds" }).pipe(Effect.timeout("1 second"))
+      )
       yield* TestClock.adjust("1 second")
       expect((yield* Effect.flip(Fiber.join(fiber)))._tag).toBe("TimeoutError")
       const calls = yield* connectCount

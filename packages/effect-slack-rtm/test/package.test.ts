@@ -45,19 +45,43 @@ describe("the published package", () => {
         execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" })
       ) as Array<{ filename: string; files: Array<{ path: string }> }>
       const files = packed[0]!.files.map((file) => file.path)
-      for (const expected of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.d.ts",
-        "dist/testing/index.js", "dist/testing/index.d.ts", "dist/bin/slack-rtm.js"]) {
+      for (
+        const expected of [
+          "README.md",
+          "LICENSE",
+          "package.json",
+          "dist/index.js",
+          "dist/index.d.ts",
+          "dist/testing/index.js",
+          "dist/testing/index.d.ts",
+          "dist/bin/slack-rtm.js"
+        ]
+      ) {
         expect(files).toContain(expected)
       }
-      expect(files.filter((file) => /^(test|bench|scripts|src)\//.test(file) || file.endsWith(".ts") && !file.endsWith(".d.ts")))
+      expect(
+        files.filter((file) =>
+          /^(test|bench|scripts|src)\//.test(file) || file.endsWith(".ts") && !file.endsWith(".d.ts")
+        )
+      )
         .toEqual([])
 
       const project = Path.join(work, "consumer")
       Fs.mkdirSync(project)
-      Fs.writeFileSync(Path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }))
+      Fs.writeFileSync(
+        Path.join(project, "package.json"),
+        JSON.stringify({ name: "consumer", private: true, type: "module" })
+      )
       Fs.writeFileSync(Path.join(project, "main.js"), consumer)
       // As the README's install line does (`npm i effect-slack-rtm effect@^4.1`), with effect pinned to the tested version.
-      execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", Path.join(work, packed[0]!.filename), "effect@4.1.0"], {
+      execFileSync("npm", [
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        Path.join(work, packed[0]!.filename),
+        "effect@4.1.0"
+      ], {
         cwd: project,
         encoding: "utf8"
       })

@@ -1,8 +1,8 @@
 import { expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import { RtmSession } from "effect-slack-rtm"
 import { SlackTest } from "effect-slack-rtm/testing"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 
 // The bot under test: it answers "ping" with "pong", in the same channel.
 const pingBot = (session: RtmSession.RtmSession) =>

@@ -46,10 +46,14 @@ describe("the token never leaks", () => {
         expect(request.url).not.toContain(outcome.token)
         expect(request.body).not.toContain(outcome.token)
       }
-      const metrics = JSON.stringify(Metric.snapshotUnsafe(Context.empty()), (_key, value) =>
-        typeof value === "bigint" ? String(value) : value instanceof Map ? [...value.entries()] : value)
-      const traced = JSON.stringify(spans.map((span) => [span.name, [...span.attributes.entries()]]), (_key, value) =>
-        typeof value === "bigint" ? String(value) : value)
+      const metrics = JSON.stringify(
+        Metric.snapshotUnsafe(Context.empty()),
+        (_key, value) => typeof value === "bigint" ? String(value) : value instanceof Map ? [...value.entries()] : value
+      )
+      const traced = JSON.stringify(
+        spans.map((span) => [span.name, [...span.attributes.entries()]]),
+        (_key, value) => typeof value === "bigint" ? String(value) : value
+      )
       expect(logs.lines.length).toBeGreaterThan(3)
       expect(traced).toContain("RtmSession.reconnect")
       expect(metrics).toContain("slack_rtm_reconnects")

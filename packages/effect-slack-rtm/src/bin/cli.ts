@@ -82,7 +82,9 @@ export const parse = (args: ReadonlyArray<string>): Result.Result<CliOptions, Us
         const value = inline ?? args[++i]
         const seconds = Number(value)
         if (value === undefined || value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-          return Result.fail(new UsageError({ reason: `--duration needs a positive number of seconds, got ${value ?? "nothing"}` }))
+          return Result.fail(
+            new UsageError({ reason: `--duration needs a positive number of seconds, got ${value ?? "nothing"}` })
+          )
         }
         duration = Duration.seconds(seconds)
         break

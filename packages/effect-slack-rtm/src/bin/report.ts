@@ -145,6 +145,7 @@ export const makePrinter = (json: boolean, name: Names) => {
               ? "n/a"
               : Duration.format(Duration.millis(summary.pingRoundTripMillis))
           }`
-        ], (text) => Console.log(text), { discard: true })
+        ], (text) =>
+          Console.log(text), { discard: true })
   }
 }

@@ -27,7 +27,12 @@ import { nameOf, playScript, replyTo } from "./demo.js"
 import { makePrinter, makeTally, type Names } from "./report.js"
 
 /** Runs one session until `stop` or `duration`, printing as it goes, then prints the summary. */
-const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, demo: Option.Option<FakeSlack.Service>) =>
+const run = (
+  options: CliOptions,
+  names: Names,
+  stop: Deferred.Deferred<void>,
+  demo: Option.Option<FakeSlack.Service>
+) =>
   Effect.scoped(Effect.gen(function*() {
     const printer = makePrinter(options.json, names)
     const tally = makeTally()
@@ -48,7 +53,8 @@ const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, d
           session.sendMessage(reply).pipe(
             Effect.matchEffect({
               onSuccess: (ack) => Effect.andThen(Effect.sync(tally.acked), printer.ack(ack)),
-              onFailure: (error) => Effect.andThen(Effect.sync(() => tally.failed(error._tag)), printer.sendFailed(error))
+              onFailure: (error) =>
+                Effect.andThen(Effect.sync(() => tally.failed(error._tag)), printer.sendFailed(error))
             }),
             Effect.forkChild
           )

@@ -162,8 +162,10 @@ const watch = (state: State): void => {
   ws.addEventListener("open", () => void (state.opened = true), { once: true })
   // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
   ws.addEventListener("error", (event) => end(state, socketError(state.opened ? "read" : "open", event)))
-  ws.addEventListener("close", (event) =>
-    end(state, { reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` }))
+  ws.addEventListener(
+    "close",
+    (event) => end(state, { reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` })
+  )
   listen(state)
 }
 

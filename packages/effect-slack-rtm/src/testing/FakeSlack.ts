@@ -16,9 +16,9 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
+import type { Options } from "../SlackConfig.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
 import * as Timestamps from "./internal/timestamps.js"
-import type { Options } from "../SlackConfig.js"
 
 /**
  * One scripted answer of the Web API.
@@ -322,9 +322,9 @@ const makeRtm = (server: Http.Server) =>
       pushRaw: (frame, options) =>
         everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" && options?.asText !== true })),
       dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
-      resetSockets: Effect.asVoid(everySocket((socket) =>
-        (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy()
-      )),
+      resetSockets: Effect.asVoid(
+        everySocket((socket) => (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy())
+      ),
       setReplayAcks: (value) => Effect.sync(() => void (state.replayAcks = value)),
       closeSockets: (code, reason) => Effect.asVoid(everySocket((socket) => socket.close(code, reason))),
       goodbye: Effect.asVoid(everySocket((socket) => socket.send("{\"type\":\"goodbye\"}"))),

@@ -108,7 +108,10 @@ class MemoryWebSocket extends EventTarget implements Socket.WebSocketLike {
   }
   send(text: string | Uint8Array) {
     if (this.readyState !== 1) return
-    const frame = JSON.parse(typeof text === "string" ? text : new TextDecoder().decode(text)) as Record<string, unknown>
+    const frame = JSON.parse(typeof text === "string" ? text : new TextDecoder().decode(text)) as Record<
+      string,
+      unknown
+    >
     this.sent.push(frame)
     this.onSent()
     const auto = this.auto()

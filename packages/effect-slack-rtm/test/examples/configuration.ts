@@ -1,7 +1,7 @@
 // The README's configuration example. Type-checked by `npm test`; shown verbatim in README.md.
+import { Slack } from "effect-slack-rtm"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { Slack } from "effect-slack-rtm"
 
 declare const token: Redacted.Redacted<string>
 

@@ -1,6 +1,6 @@
 // The README's examples of typed errors and timeouts. Type-checked by `npm test`; shown verbatim in README.md.
-import * as Effect from "effect/Effect"
 import { Rtm, RtmSession } from "effect-slack-rtm"
+import * as Effect from "effect/Effect"
 
 // #region README
 const info = Rtm.connect().pipe(

@@ -1,7 +1,7 @@
 import { expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
 import { Rtm } from "effect-slack-rtm"
 import { FakeSlack } from "effect-slack-rtm/testing"
+import * as Effect from "effect/Effect"
 
 it.live("a revoked token is reported", () =>
   Effect.gen(function*() {

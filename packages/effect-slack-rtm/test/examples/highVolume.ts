@@ -1,7 +1,7 @@
 // The README's example of consuming events in batches. Type-checked by `npm test`; shown verbatim in README.md.
+import type { RtmSession } from "effect-slack-rtm"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { RtmSession } from "effect-slack-rtm"
 
 export const countMessages = (session: RtmSession.RtmSession, counts: Map<string, number>) =>
   // #region README
@@ -14,4 +14,4 @@ export const countMessages = (session: RtmSession.RtmSession, counts: Map<string
       })
     )
   )
-  // #endregion
+// #endregion

@@ -1,7 +1,7 @@
+import { Rtm, RtmSession, Slack } from "effect-slack-rtm"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { Rtm, RtmSession, Slack } from "effect-slack-rtm"
 
 // One call of the Web API
 const info = Rtm.connect({ batch_presence_aware: true })

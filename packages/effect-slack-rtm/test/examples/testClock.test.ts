@@ -1,8 +1,8 @@
 import { expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as TestClock from "effect/testing/TestClock"
 import { RtmSession } from "effect-slack-rtm"
 import { SlackTest } from "effect-slack-rtm/testing"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
 
 it.effect("a silent server is left after pingInterval + pongTimeout", () =>
   Effect.gen(function*() {
