@@ -176,6 +176,24 @@ export const messageTextLimit = 4_000
  * a scope of its own inside the caller's: if `make` fails or is interrupted
  * (say, by `Effect.timeout`), that scope closes and nothing is left running.
  *
+ * @example
+ * ```ts
+ * import { RtmSession, Slack } from "effect-slack-rtm"
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
+ *
+ * const bot = Effect.gen(function*() {
+ *   const session = yield* RtmSession.make({ connect: { batch_presence_aware: true } })
+ *   yield* session.events.pipe(
+ *     Stream.runForEach((event) =>
+ *       event.type === "message" && event.text === "ping"
+ *         ? session.sendMessage({ channel: event.channel, text: "pong" }).pipe(Effect.ignore)
+ *         : Effect.void
+ *     )
+ *   )
+ * }).pipe(Effect.scoped, Effect.provide(Slack.layerConfig))
+ * ```
+ *
  * @since 1.0.0
  */
 export const make = (

@@ -49,6 +49,14 @@ const fromConfig = <E>(config: Layer.Layer<SlackConfig.SlackConfig, E>): Layer.L
  * Everything on Node from explicit options: the Web API client over
  * `fetch`, and a `ws` WebSocket constructor.
  *
+ * @example
+ * ```ts
+ * import { Rtm, Slack } from "effect-slack-rtm"
+ * import * as Effect from "effect/Effect"
+ *
+ * const info = Rtm.connect().pipe(Effect.provide(Slack.layer({ token: "xoxb-your-token" })))
+ * ```
+ *
  * @since 1.0.0
  */
 export const layer = (options: SlackConfig.Options): Layer.Layer<Services> => fromConfig(SlackConfig.layer(options))

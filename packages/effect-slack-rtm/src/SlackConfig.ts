@@ -11,7 +11,7 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { SlackWebApiError } from "./SlackError.js"
 
@@ -55,8 +55,8 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(10)
  * @since 1.0.0
  */
 export interface Options {
-  /** A classic app's bot token or a user token, kept redacted. */
-  readonly token: Redacted.Redacted<string>
+  /** A classic app's bot token or a user token. A plain string is wrapped in `Redacted` at once. */
+  readonly token: string | Redacted.Redacted<string>
   /** Base URL of the Web API, ending in `/`. Default `https://slack.com/api/`. */
   readonly apiUrl?: string
   /** Time allowed for one attempt, body included: `"5 seconds"`, millis, or a `Duration`. Default 10 s. */
@@ -86,7 +86,7 @@ export class SlackConfig extends Context.Service<SlackConfig, {
 export const make = (options: Options): SlackConfig["Service"] => {
   const apiUrl = options.apiUrl ?? defaultApiUrl
   return {
-    token: options.token,
+    token: Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token),
     apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
     timeout: Duration.fromInputUnsafe(options.timeout ?? defaultTimeout),
     retry: options.retry ?? defaultRetry

@@ -277,6 +277,15 @@ describe("SlackConfig", () => {
     expect(SlackConfig.make({ token }).apiUrl).toBe("https://slack.com/api/")
   })
 
+  it.effect("a plain string token is wrapped in Redacted at once, and sent only as the Bearer header", () =>
+    Effect.gen(function*() {
+      const config = SlackConfig.make({ token: secretToken })
+      expect(Redacted.isRedacted(config.token)).toBe(true)
+      expect(Redacted.value(config.token)).toBe(secretToken)
+      expect(JSON.stringify(config)).not.toContain(secretToken)
+      expect(String(config.token)).not.toContain(secretToken)
+    }))
+
   it.effect("layerConfig reads SLACK_TOKEN (redacted) and SLACK_API_URL", () =>
     Effect.gen(function*() {
       const read = (env: Record<string, string>) =>
