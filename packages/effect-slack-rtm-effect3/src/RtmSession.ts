@@ -94,6 +94,14 @@ export interface Options {
   readonly stableAfter?: Duration.DurationInput
   /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
   readonly inboundCapacity?: number
+  /**
+   * The same bound in size: the frames of the buffered events, in characters
+   * (bytes, for binary frames), may add up to this much; an event that does
+   * not fit is dropped and reported as for `inboundCapacity`. Default 4 MiB.
+   *
+   * @since 0.2.0
+   */
+  readonly inboundBytes?: number
   /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
   readonly outboundCapacity?: number
   /** Outbound throttle (token bucket), or `false`. Default 3 per 3 s: 1 per second, bursts of 3. */
@@ -234,26 +242,30 @@ const openSession = (options: Options) =>
     const runFork = Runtime.runFork(runtime)
 
     /**
-     * Inbound buffering. At most `inboundCapacity` events wait for the
-     * consumer; the buffer has room beside them for the `events_dropped`
-     * markers. When it is full, a marker goes in at once, right after the last
-     * event kept, and counts every event dropped until another event fits.
+     * Inbound buffering. At most `inboundCapacity` events, whose frames add up
+     * to at most `inboundBytes`, wait for the consumer; the buffer has room
+     * beside them for the `events_dropped` markers. When an event does not
+     * fit, a marker goes in at once, right after the last event kept, and
+     * counts every event dropped until another event fits.
      */
     const inboundCapacity = options.inboundCapacity ?? 10_000
+    const inboundBytes = options.inboundBytes ?? 4 * 1024 * 1024
     const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({ capacity: 2 * inboundCapacity + 1 })
-    /** Events (markers aside) in the buffer: counted up here, and down as the consumer takes them. */
-    let eventsBuffered = 0
+    /** The frame size of each event (markers aside) in the buffer, oldest first, and their sum. */
+    const sizes: Array<number> = []
+    let bytesBuffered = 0
     let openMarker: { type: "events_dropped"; count: number } | undefined
 
-    const deliver = (event: RtmEvent) => {
+    const deliver = (event: RtmEvent, size: number) => {
       Metrics.eventsReceived.unsafeUpdate(event.type, [])
       if (event.type === "undecodable") {
         Metrics.decodeFailures.unsafeUpdate(1, [])
         runFork(Effect.logWarning(`undecodable frame: ${event.reason}`))
       }
-      if (eventsBuffered < inboundCapacity) {
+      if (sizes.length < inboundCapacity && bytesBuffered + size <= inboundBytes) {
         openMarker = undefined
-        eventsBuffered++
+        sizes.push(size)
+        bytesBuffered += size
         mailbox.unsafeOffer(event)
         return
       }
@@ -270,15 +282,15 @@ const openSession = (options: Options) =>
     /** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
     const events = Mailbox.toStream(mailbox).pipe(Stream.mapChunks((chunk) => {
       for (const event of chunk) {
-        if (event.type !== "events_dropped") eventsBuffered--
+        if (event.type !== "events_dropped") bytesBuffered -= sizes.shift()!
         else if (event === openMarker) openMarker = undefined
       }
       return chunk
     }))
 
-    const onReply = (reply: Reply) => {
+    const onReply = (reply: Reply, size: number) => {
       if (!outbox.resolve(reply.reply_to, reply.raw)) {
-        deliver({ type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw })
+        deliver({ type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw }, size)
       }
     }
 

@@ -24,6 +24,8 @@ export class Disconnected extends Data.TaggedError("Disconnected")<{
     | "pong_timeout"
     | "server_error"
     | "connect_failed"
+    /** A frame larger than the socket accepts (`maxFrameBytes`); the socket was closed with 1009. Since 0.2.0. */
+    | "frame_too_large"
   /** What happened, for people: `close 1006`, `no pong within 10 seconds`, …. */
   readonly detail: string
   /** The Web API error, when `reason` is `connect_failed`. */

@@ -5,21 +5,61 @@
  * @since 0.1.0
  */
 import { FetchHttpClient, Socket } from "@effect/platform"
-import { Layer } from "effect"
+import { type Context, Layer } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import WebSocket from "ws"
 import * as SlackConfig from "./SlackConfig.js"
 import * as SlackWebApi from "./SlackWebApi.js"
 
 /**
- * A `WebSocketConstructor` backed by the `ws` package, for Node versions
- * without a global `WebSocket`.
+ * The default bound on one inbound frame: 1 MiB. Slack's events are a few
+ * kilobytes; the largest (a `user_change` with a full profile, a message
+ * with many blocks) stay well under it.
+ *
+ * @since 0.2.0
+ */
+export const defaultMaxFrameBytes = 1024 * 1024
+
+/**
+ * What {@link layer} takes: the Web API settings, and the bound on frames.
+ *
+ * @since 0.2.0
+ */
+export interface Options extends SlackConfig.Options {
+  /**
+   * The largest frame the socket accepts, in bytes. `ws` refuses a larger
+   * one as it arrives, without buffering it, and closes the socket with
+   * 1009; the session reconnects with `Disconnected { reason:
+   * "frame_too_large" }`. Default {@link defaultMaxFrameBytes}.
+   */
+  readonly maxFrameBytes?: number
+}
+
+/**
+ * A `WebSocketConstructor` backed by the `ws` package, whose sockets accept
+ * frames of at most `maxFrameBytes` and do not negotiate permessage-deflate
+ * (so that a frame's size on the wire is its size in memory).
+ *
+ * @since 0.2.0
+ */
+export const webSocketConstructor = (
+  options: { readonly maxFrameBytes?: number } = {}
+): Context.Tag.Service<typeof Socket.WebSocketConstructor> =>
+(url, protocols) =>
+  new WebSocket(url, protocols, {
+    maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes,
+    perMessageDeflate: false
+  }) as unknown as globalThis.WebSocket
+
+/**
+ * The `ws` constructor of {@link webSocketConstructor} with its defaults, for
+ * Node versions without a global `WebSocket`.
  *
  * @since 0.1.0
  */
 export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(
   Socket.WebSocketConstructor,
-  (url, protocols) => new WebSocket(url, protocols) as unknown as globalThis.WebSocket
+  webSocketConstructor()
 )
 
 /**
@@ -29,10 +69,13 @@ export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.su
  */
 export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor
 
-const fromConfig = <E>(config: Layer.Layer<SlackConfig.SlackConfig, E>): Layer.Layer<Services, E> =>
+const fromConfig = <E>(
+  config: Layer.Layer<SlackConfig.SlackConfig, E>,
+  webSocket: Layer.Layer<Socket.WebSocketConstructor> = layerWebSocket
+): Layer.Layer<Services, E> =>
   Layer.merge(
     SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(config)),
-    layerWebSocket
+    webSocket
   )
 
 /**
@@ -41,7 +84,8 @@ const fromConfig = <E>(config: Layer.Layer<SlackConfig.SlackConfig, E>): Layer.L
  *
  * @since 0.1.0
  */
-export const layer = (options: SlackConfig.Options): Layer.Layer<Services> => fromConfig(SlackConfig.layer(options))
+export const layer = (options: Options): Layer.Layer<Services> =>
+  fromConfig(SlackConfig.layer(options), Layer.succeed(Socket.WebSocketConstructor, webSocketConstructor(options)))
 
 /**
  * Everything on Node, configured from `SLACK_TOKEN` (required) and

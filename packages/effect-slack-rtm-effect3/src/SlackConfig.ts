@@ -44,6 +44,14 @@ export const defaultApiUrl = "https://slack.com/api/"
 export const defaultTimeout: Duration.Duration = Duration.seconds(10)
 
 /**
+ * The default cap on a response body: 16 MiB. A real `rtm.start` snapshot
+ * of a large workspace is a few MiB.
+ *
+ * @since 0.2.0
+ */
+export const defaultMaxResponseBytes = 16 * 1024 * 1024
+
+/**
  * What {@link layer} takes. Only `token` is required.
  *
  * @since 0.1.0
@@ -57,6 +65,11 @@ export interface Options {
   readonly timeout?: Duration.DurationInput
   /** Retry policy for transient failures. Default {@link defaultRetry}. */
   readonly retry?: RetryPolicy
+  /**
+   * The largest response body read, in bytes. A success past it fails with
+   * `MalformedResponse`, and the rest is left unread. Default 16 MiB.
+   */
+  readonly maxResponseBytes?: number
 }
 
 /**
@@ -69,6 +82,7 @@ export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<Sla
   readonly apiUrl: string
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
+  readonly maxResponseBytes: number
 }>() {}
 
 /**
@@ -82,7 +96,8 @@ export const make = (options: Options): SlackConfig["Type"] => {
     token: options.token,
     apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
     timeout: Duration.decode(options.timeout ?? defaultTimeout),
-    retry: options.retry ?? defaultRetry
+    retry: options.retry ?? defaultRetry,
+    maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
   }
 }
 

@@ -8,7 +8,20 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+  Stream
+} from "effect"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -93,15 +106,42 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
   return Duration.min(asked, maxRetryAfter)
 }
 
+/**
+ * Reads the body as a stream, up to `limit` bytes. Past that it stops, and
+ * the rest is never read (the stream is cancelled); `complete` is then false.
+ * A `Content-Length` over the limit is refused before reading anything.
+ */
+const readBody = (response: HttpClientResponse, limit: number) =>
+  Effect.gen(function*() {
+    if (Number(response.headers["content-length"]) > limit) return { text: "", complete: false }
+    const chunks: Array<Uint8Array> = []
+    let bytes = 0
+    let complete = true
+    yield* response.stream.pipe(
+      Stream.runForEachWhile((chunk) =>
+        Effect.sync(() => {
+          complete = bytes + chunk.length <= limit
+          chunks.push(complete ? chunk : chunk.subarray(0, limit - bytes))
+          bytes += chunk.length
+          return complete
+        })
+      ),
+      // A response without a body (a 204, say) has no stream: its text is empty.
+      Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.void)
+    )
+    return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
+  })
+
 const interpret = <A, I>(
   method: RtmMethod,
   response: HttpClientResponse,
   schema: Schema.Schema<A, I>,
-  quote: (text: string) => string
+  quote: (text: string) => string,
+  maxBytes: number
 ) =>
   Effect.gen(function*() {
-    const body = yield* Effect.mapError(
-      response.text,
+    const { complete, text: body } = yield* Effect.mapError(
+      readBody(response, maxBytes),
       (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
     )
     const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
@@ -110,6 +150,7 @@ const interpret = <A, I>(
       return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
     }
     const malformed = (reason: string) => new MalformedResponse({ method, reason, body: quote(body) })
+    if (!complete) return yield* malformed(`the body is larger than ${maxBytes} bytes (maxResponseBytes)`)
     let json: unknown
     try {
       json = JSON.parse(body)
@@ -192,7 +233,7 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
       )
       const attempt = client.execute(request).pipe(
         Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: quote(rootMessage(error)) })),
-        Effect.flatMap((res) => interpret(method, res, response, quote)),
+        Effect.flatMap((res) => interpret(method, res, response, quote, config.maxResponseBytes)),
         Effect.timeoutFail({
           duration: config.timeout,
           onTimeout: () => new AttemptTimeout({ method, timeout: config.timeout })

@@ -353,6 +353,23 @@ describe("RtmSession under TestClock", () => {
       expect(events[3]).toEqual({ type: "events_dropped", count: 48 })
     }).pipe(Effect.provide(testLayer)))
 
+  it.scoped("the buffer is bounded in bytes too: events past inboundBytes are dropped and reported, then fit again once read", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      // hello is 16 characters; each message frame about 1,100.
+      const session = yield* RtmSession.make({ inboundBytes: 2_500 })
+      const socket = yield* test.socket
+      const big = (n: number) => ({ type: "message", channel: "C1", ts: `1.${n}`, text: "x".repeat(1_000) })
+      for (let n = 0; n < 5; n++) yield* socket.push(big(n))
+      const first = Chunk.toArray(yield* session.events.pipe(Stream.take(4), Stream.runCollect))
+      expect(first.map((event) => event.type)).toEqual(["hello", "message", "message", "events_dropped"])
+      expect(first[3]).toEqual({ type: "events_dropped", count: 3 })
+      // What the consumer took freed its bytes: the next big event fits.
+      yield* socket.push(big(5))
+      const [next] = Chunk.toArray(yield* session.events.pipe(Stream.take(1), Stream.runCollect))
+      expect(next).toMatchObject({ type: "message", ts: "1.5" })
+    }).pipe(Effect.provide(testLayer)))
+
   it.scoped("garbage, unknown types and stray replies reach the consumer as data", () =>
     Effect.gen(function*() {
       const test = yield* SlackTest.SlackTest

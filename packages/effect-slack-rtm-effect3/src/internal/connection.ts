@@ -27,10 +27,10 @@ export interface Connection {
   readonly drop: (drop: Drop) => void
 }
 
-/** What a connection reports to its session. */
+/** What a connection reports to its session, with the length of the frame each came in (characters or bytes). */
 export interface Handlers {
-  readonly onEvent: (event: RtmEvent) => void
-  readonly onReply: (reply: Reply) => void
+  readonly onEvent: (event: RtmEvent, size: number) => void
+  readonly onReply: (reply: Reply, size: number) => void
   /**
    * Called once, synchronously, when a connection that has said `hello`
    * ends. (Before `hello`, its end fails `open` instead.)
@@ -45,6 +45,10 @@ const messageOf = (cause: unknown): string | undefined => {
 }
 
 const socketError = (stage: "open" | "read", cause: unknown): Drop => {
+  // `ws` refuses a frame over its `maxPayload` with this code, and closes the socket with 1009.
+  if ((cause as { error?: { code?: unknown } } | null)?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+    return { reason: "frame_too_large", detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009" }
+  }
   const message = messageOf(cause)
   return { reason: "socket_error", detail: `${stage} error${message ? `: ${message}` : ""}` }
 }
@@ -133,9 +137,9 @@ export const open = (
       if (established) handlers.onDrop(reason)
     }
 
-    const route = (data: string | Uint8Array) => {
+    const route = (data: string | Uint8Array, size: number) => {
       const frame = decodeFrame(data)
-      if (frame._tag === "Reply") return handlers.onReply(frame)
+      if (frame._tag === "Reply") return handlers.onReply(frame, size)
       const event = frame.event
       switch (event.type) {
         case "hello":
@@ -152,15 +156,16 @@ export const open = (
           if (!helloSeen) drop({ reason: "server_error", detail: `${event.error.code} ${event.error.msg}` })
           break
       }
-      handlers.onEvent(event)
+      handlers.onEvent(event, size)
     }
 
     const onFrame = (data: string | Uint8Array) => {
+      const size = typeof data === "string" ? data.length : data.byteLength
       try {
-        route(data)
+        route(data, size)
       } catch (error) {
         // Nothing a frame holds may escape into the socket's callback and crash the process.
-        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
+        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` }, size)
       }
     }
 

@@ -326,7 +326,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
  * @since 0.1.0
  */
 export const layer = (
-  options: Partial<Options> = {}
+  options: Partial<Slack.Options> = {}
 ): Layer.Layer<FakeSlack | Slack.Services> =>
   Layer.unwrapEffect(
     Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
