@@ -29,6 +29,7 @@ import {
 import * as Connection from "./internal/connection.js"
 import * as Metrics from "./internal/metrics.js"
 import * as Outbox from "./internal/outbox.js"
+import { quote } from "./internal/quote.js"
 import { isRecoverable, reconnectSchedule } from "./internal/reconnect.js"
 import * as Rtm from "./Rtm.js"
 import type { Reply, RtmEvent } from "./RtmEvent.js"
@@ -382,7 +383,7 @@ const openSession = (options: Options) =>
       })
       if (!live) return
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
-      yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
+      yield* Effect.logInfo(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
       const stillLive = yield* Effect.sync(() => {
         if (link.dropped) return false

@@ -22,6 +22,7 @@ import {
   Schema,
   Stream
 } from "effect"
+import { quote as bounded } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -61,13 +62,11 @@ export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<Sla
 }>() {}
 
 /**
- * What errors may quote of the server's text: the first 200 characters,
- * with the token blanked out, in case the server echoed it back.
+ * What errors may quote of the server's text: at most 200 characters, with
+ * the token blanked out, in case the server echoed it back.
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) => {
-  const quoted = text.split(Redacted.value(token)).join("<redacted>")
-  return quoted.length > 200 ? `${quoted.slice(0, 200)}…` : quoted
-}
+const quoter = (token: Redacted.Redacted<string>) => (text: string) =>
+  bounded(text.split(Redacted.value(token)).join("<redacted>"))
 
 /** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
 const rootMessage = (error: unknown): string => {
@@ -163,7 +162,7 @@ const interpret = <A, I>(
     const { error, ok } = json as { ok: boolean; error?: unknown }
     if (!ok) {
       if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
-      return yield* fromCode(method, error, retryAfter)
+      return yield* fromCode(method, quote(error), retryAfter)
     }
     try {
       const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })(json)

@@ -15,6 +15,7 @@ import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
 import type { Disconnected } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
+import { quote } from "./quote.js"
 
 /** Why a connection ended, before the session judges whether it was stable. */
 export type Drop = Pick<Disconnected, "reason" | "detail">
@@ -50,7 +51,7 @@ const socketError = (stage: "open" | "read", cause: unknown): Drop => {
     return { reason: "frame_too_large", detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009" }
   }
   const message = messageOf(cause)
-  return { reason: "socket_error", detail: `${stage} error${message ? `: ${message}` : ""}` }
+  return { reason: "socket_error", detail: quote(`${stage} error${message ? `: ${message}` : ""}`) }
 }
 
 /** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`. */
@@ -153,7 +154,7 @@ export const open = (
           drop({ reason: "team_migration", detail: "the workspace is migrating" })
           break
         case "error":
-          if (!helloSeen) drop({ reason: "server_error", detail: `${event.error.code} ${event.error.msg}` })
+          if (!helloSeen) drop({ reason: "server_error", detail: quote(`${event.error.code} ${event.error.msg}`) })
           break
       }
       handlers.onEvent(event, size)
@@ -165,7 +166,7 @@ export const open = (
         route(data, size)
       } catch (error) {
         // Nothing a frame holds may escape into the socket's callback and crash the process.
-        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` }, size)
+        handlers.onEvent({ type: "undecodable", frame: data, reason: quote(`could not be handled: ${messageOf(error)}`) }, size)
       }
     }
 
@@ -186,7 +187,7 @@ export const open = (
     // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
     ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event)))
     ws.addEventListener("close", (event: CloseEvent) =>
-      drop({ reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` }))
+      drop({ reason: "closed", detail: quote(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`) }))
     listen(ws, onFrame)
 
     yield* Deferred.await(hello).pipe(
@@ -213,7 +214,7 @@ export const open = (
         ws.send(text)
         return true
       } catch (error) {
-        drop({ reason: "socket_error", detail: `write failed: ${messageOf(error) ?? "unknown error"}` })
+        drop({ reason: "socket_error", detail: quote(`write failed: ${messageOf(error) ?? "unknown error"}`) })
         return false
       }
     }

@@ -24,6 +24,7 @@ import {
   SendRejected,
   SessionClosed
 } from "../RtmSessionError.js"
+import { quote } from "./quote.js"
 
 /** Slack drops the connection when a client frame is larger than this. */
 export const frameLimitBytes = 16 * 1024
@@ -260,7 +261,7 @@ export const make = (options: {
             new SendRejected({
               id: replyTo,
               code: typeof error.code === "number" ? error.code : -1,
-              msg: typeof error.msg === "string" ? error.msg : "(Slack gave no message)"
+              msg: typeof error.msg === "string" ? quote(error.msg) : "(Slack gave no message)"
             })
           )
         )
