@@ -792,7 +792,7 @@ export const runHttpFuzz = (options: {
           retry: Schedule.stop,
           timeout
         }))
-      ))
+      )).pipe(Effect.orDie)
     const normal = yield* contextWith("10 seconds")
     const short = yield* contextWith("5 millis")
     const categories: Record<string, number> = {}

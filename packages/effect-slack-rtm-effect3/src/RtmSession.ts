@@ -20,6 +20,7 @@ import {
   Either,
   Mailbox,
   Option,
+  Redacted,
   Runtime,
   Schedule,
   Scope,
@@ -29,7 +30,7 @@ import {
 import * as Connection from "./internal/connection.js"
 import * as Metrics from "./internal/metrics.js"
 import * as Outbox from "./internal/outbox.js"
-import { quote } from "./internal/quote.js"
+import * as Quote from "./internal/quote.js"
 import { isRecoverable, reconnectSchedule } from "./internal/reconnect.js"
 import * as Rtm from "./Rtm.js"
 import type { Reply, RtmEvent } from "./RtmEvent.js"
@@ -40,6 +41,7 @@ import {
   type SendError,
   SessionClosed
 } from "./RtmSessionError.js"
+import { SlackConfig } from "./SlackConfig.js"
 import type { RtmStartError } from "./SlackError.js"
 import type { SlackWebApi } from "./SlackWebApi.js"
 
@@ -220,6 +222,10 @@ const openSession = (options: Options) =>
     const params = options.connect ?? {}
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
+    // The token, when the layers provide it (`Slack.layer` does), is blanked out of what the session quotes.
+    const config = yield* Effect.serviceOption(SlackConfig)
+    const secret = Option.isSome(config) ? Redacted.value(config.value.token) : undefined
+    const quote = (text: string) => Quote.quote(text, secret)
     const sessionScope = yield* Effect.scope
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
     const connected = yield* Effect.makeLatch(false)
@@ -235,7 +241,8 @@ const openSession = (options: Options) =>
       ackTimeout,
       rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
       connection: () => current?.write,
-      whenConnected: awaitConnected
+      whenConnected: awaitConnected,
+      quote
     })
     const firstHello = yield* Deferred.make<void, SessionError>()
     const driver = yield* Schedule.driver(reconnectSchedule(options.reconnect ?? defaultReconnect))
@@ -362,7 +369,8 @@ const openSession = (options: Options) =>
         const info = yield* callConnect
         const connection = yield* Connection.open(info.url, {
           helloTimeout,
-          graceful: () => shuttingDown
+          graceful: () => shuttingDown,
+          quote
         }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(link, drop) })
         return { info, connection }
       }).pipe(

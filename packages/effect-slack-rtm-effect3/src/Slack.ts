@@ -63,28 +63,30 @@ export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.su
 )
 
 /**
- * What the convenience layers provide.
+ * What the convenience layers provide. `SlackConfig` is among them (since
+ * 0.2.0) so that a session can keep the token out of what it quotes.
  *
  * @since 0.1.0
  */
-export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor
+export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor | SlackConfig.SlackConfig
 
 const fromConfig = <E>(
   config: Layer.Layer<SlackConfig.SlackConfig, E>,
   webSocket: Layer.Layer<Socket.WebSocketConstructor> = layerWebSocket
 ): Layer.Layer<Services, E> =>
   Layer.merge(
-    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(config)),
+    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(config)),
     webSocket
   )
 
 /**
  * Everything on Node from explicit options: the Web API client over
- * `fetch`, and a `ws` WebSocket constructor.
+ * `fetch`, and a `ws` WebSocket constructor. Building it fails with
+ * `InvalidSlackConfig` if the options cannot work.
  *
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<Services> =>
+export const layer = (options: Options): Layer.Layer<Services, SlackConfig.InvalidSlackConfig> =>
   fromConfig(SlackConfig.layer(options), Layer.succeed(Socket.WebSocketConstructor, webSocketConstructor(options)))
 
 /**
@@ -93,4 +95,6 @@ export const layer = (options: Options): Layer.Layer<Services> =>
  *
  * @since 0.1.0
  */
-export const layerConfig: Layer.Layer<Services, ConfigError> = fromConfig(SlackConfig.layerConfig)
+export const layerConfig: Layer.Layer<Services, ConfigError | SlackConfig.InvalidSlackConfig> = fromConfig(
+  SlackConfig.layerConfig
+)

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Layer, Redacted, Schedule } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type { SlackWebApiError } from "./SlackError.js"
 
@@ -86,37 +86,71 @@ export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<Sla
 }>() {}
 
 /**
- * Fills in the defaults. A missing trailing `/` on `apiUrl` is added.
+ * A setting that cannot work, found when the configuration is made (the
+ * layer is built), before any request. It is permanent. It never quotes
+ * the token.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const make = (options: Options): SlackConfig["Type"] => {
-  const apiUrl = options.apiUrl ?? defaultApiUrl
-  return {
-    token: options.token,
-    apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
-    timeout: Duration.decode(options.timeout ?? defaultTimeout),
-    retry: options.retry ?? defaultRetry,
-    maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
+  /** The option at fault. */
+  readonly option: "token"
+  /** What is wrong with it. */
+  readonly reason: string
+}> {
+  override get message() {
+    return `invalid Slack configuration: ${this.option} ${this.reason}`
   }
 }
 
 /**
- * A layer from explicit options.
+ * Checks the options and fills in the defaults. A missing trailing `/` on
+ * `apiUrl` is added. Fails with {@link InvalidSlackConfig} for an empty
+ * token or one that holds a control character (CR, LF, NUL, any character
+ * below U+0020, or U+007F), which could split the `Authorization` header.
  *
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<SlackConfig> => Layer.succeed(SlackConfig, make(options))
+export const make = (options: Options): Effect.Effect<SlackConfig["Type"], InvalidSlackConfig> =>
+  Effect.suspend(() => {
+    const token = Redacted.value(options.token)
+    if (token === "") return Effect.fail(new InvalidSlackConfig({ option: "token", reason: "is empty" }))
+    if (/[\u0000-\u001f\u007f]/.test(token)) {
+      return Effect.fail(
+        new InvalidSlackConfig({ option: "token", reason: "holds a control character (such as CR, LF or NUL)" })
+      )
+    }
+    const apiUrl = options.apiUrl ?? defaultApiUrl
+    return Effect.succeed({
+      token: options.token,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+      timeout: Duration.decode(options.timeout ?? defaultTimeout),
+      retry: options.retry ?? defaultRetry,
+      maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+    })
+  })
+
+/**
+ * A layer from explicit options. Building it fails with
+ * {@link InvalidSlackConfig} if they cannot work (see {@link make}).
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<SlackConfig, InvalidSlackConfig> =>
+  Layer.effect(SlackConfig, make(options))
+
+/** A setting from the environment, without the whitespace (a trailing newline, say) around it. */
+const trimmed = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
 
 /**
  * The options read from configuration: `SLACK_TOKEN` (required, redacted)
- * and `SLACK_API_URL` (optional).
+ * and `SLACK_API_URL` (optional), each without surrounding whitespace.
  *
  * @since 0.1.0
  */
 export const options: Config.Config<Options> = Config.all({
-  token: Config.redacted("SLACK_TOKEN"),
-  apiUrl: Config.string("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
+  token: Config.redacted(trimmed("SLACK_TOKEN")),
+  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
 })
 
 /**
@@ -125,4 +159,7 @@ export const options: Config.Config<Options> = Config.all({
  *
  * @since 0.1.0
  */
-export const layerConfig: Layer.Layer<SlackConfig, ConfigError> = Layer.effect(SlackConfig, Config.map(options, make))
+export const layerConfig: Layer.Layer<SlackConfig, ConfigError | InvalidSlackConfig> = Layer.effect(
+  SlackConfig,
+  Effect.flatMap(options, make)
+)

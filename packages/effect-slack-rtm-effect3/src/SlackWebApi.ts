@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
 import {
@@ -22,7 +22,7 @@ import {
   Schema,
   Stream
 } from "effect"
-import { quote as bounded } from "./internal/quote.js"
+import { quote as quoteText } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -63,10 +63,16 @@ export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<Sla
 
 /**
  * What errors may quote of the server's text: at most 200 characters, with
- * the token blanked out, in case the server echoed it back.
+ * the token and anything token-shaped blanked out, in case the server
+ * echoed it back.
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) =>
-  bounded(text.split(Redacted.value(token)).join("<redacted>"))
+const quoter = (token: Redacted.Redacted<string>) => (text: string) => quoteText(text, Redacted.value(token))
+
+/**
+ * The `http.client` span records headers by name, and a server may echo the
+ * token in any response header: every header's value is redacted there.
+ */
+const everyHeader: ReadonlyArray<RegExp> = [/(?:)/]
 
 /** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
 const rootMessage = (error: unknown): string => {
@@ -231,6 +237,7 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
         HttpClientRequest.bodyUrlParams(form)
       )
       const attempt = client.execute(request).pipe(
+        Effect.locally(Headers.currentRedactedNames, everyHeader),
         Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: quote(rootMessage(error)) })),
         Effect.flatMap((res) => interpret(method, res, response, quote, config.maxResponseBytes)),
         Effect.timeoutFail({

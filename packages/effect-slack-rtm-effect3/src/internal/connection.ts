@@ -15,7 +15,6 @@ import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
 import type { Disconnected } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
-import { quote } from "./quote.js"
 
 /** Why a connection ended, before the session judges whether it was stable. */
 export type Drop = Pick<Disconnected, "reason" | "detail">
@@ -45,7 +44,7 @@ const messageOf = (cause: unknown): string | undefined => {
   return typeof message === "string" && message !== "" ? message : undefined
 }
 
-const socketError = (stage: "open" | "read", cause: unknown): Drop => {
+const socketError = (stage: "open" | "read", cause: unknown, quote: (text: string) => string): Drop => {
   // `ws` refuses a frame over its `maxPayload` with this code, and closes the socket with 1009.
   if ((cause as { error?: { code?: unknown } } | null)?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
     return { reason: "frame_too_large", detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009" }
@@ -117,14 +116,20 @@ const release = (ws: globalThis.WebSocket, graceful: boolean) => {
 /**
  * Opens `url` and waits for `hello` within `helloTimeout`. The socket lives
  * as long as the scope; closing the scope closes it. Once open, the
- * connection's end is reported to `handlers.onDrop`.
+ * connection's end is reported to `handlers.onDrop`. Whatever a drop's
+ * detail quotes of the server (or of the URL) goes through `quote`.
  */
 export const open = (
   url: string,
-  options: { readonly helloTimeout: Duration.Duration; readonly graceful: () => boolean },
+  options: {
+    readonly helloTimeout: Duration.Duration
+    readonly graceful: () => boolean
+    readonly quote: (text: string) => string
+  },
   handlers: Handlers
 ): Effect.Effect<Connection, Drop, Socket.WebSocketConstructor | Scope.Scope> =>
   Effect.gen(function*() {
+    const quote = options.quote
     /** Completed with the first reason the connection ends for. */
     const closed = yield* Deferred.make<never, Drop>()
     const hello = yield* Deferred.make<void>()
@@ -177,7 +182,7 @@ export const open = (
     const ws = yield* Effect.try({
       try: () => make(url),
       // A URL the constructor refuses is a failed open, not a crash.
-      catch: (cause) => socketError("open", cause)
+      catch: (cause) => socketError("open", cause, quote)
     }).pipe(
       Effect.tap((ws) => Scope.addFinalizer(scope, Effect.suspend(() => release(ws, options.graceful())))),
       Effect.uninterruptible
@@ -185,7 +190,7 @@ export const open = (
     let opened = ws.readyState === 1
     ws.addEventListener("open", () => void (opened = true), { once: true })
     // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
-    ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event)))
+    ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event, quote)))
     ws.addEventListener("close", (event: CloseEvent) =>
       drop({ reason: "closed", detail: quote(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`) }))
     listen(ws, onFrame)

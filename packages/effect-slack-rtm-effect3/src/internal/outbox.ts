@@ -24,7 +24,6 @@ import {
   SendRejected,
   SessionClosed
 } from "../RtmSessionError.js"
-import { quote } from "./quote.js"
 
 /** Slack drops the connection when a client frame is larger than this. */
 export const frameLimitBytes = 16 * 1024
@@ -100,6 +99,8 @@ export const make = (options: {
   readonly rateLimit: RateLimit
   readonly connection: () => Write | undefined
   readonly whenConnected: Effect.Effect<void>
+  /** Quotes server text into an error. */
+  readonly quote: (text: string) => string
 }) =>
   Effect.gen(function*() {
     const queued: Array<Outgoing> = []
@@ -261,7 +262,7 @@ export const make = (options: {
             new SendRejected({
               id: replyTo,
               code: typeof error.code === "number" ? error.code : -1,
-              msg: typeof error.msg === "string" ? quote(error.msg) : "(Slack gave no message)"
+              msg: typeof error.msg === "string" ? options.quote(error.msg) : "(Slack gave no message)"
             })
           )
         )
