@@ -36,6 +36,7 @@ import * as Rtm from "./Rtm.js"
 import type { Reply, RtmEvent } from "./RtmEvent.js"
 import {
   Disconnected,
+  type InvalidSocketUrl,
   MalformedAck,
   MessageTooLong,
   type SendError,
@@ -47,12 +48,13 @@ import type { SlackWebApi } from "./SlackWebApi.js"
 
 /**
  * What ends a session: a permanent Web API error (`InvalidAuth`,
- * `AccountInactive`, …), or the last `Disconnected` once a bounded
- * reconnect policy gives up.
+ * `AccountInactive`, …), a socket URL it will not open
+ * (`InvalidSocketUrl`, since 0.2.0), or the last `Disconnected` once a
+ * bounded reconnect policy gives up.
  *
  * @since 0.1.0
  */
-export type SessionError = RtmStartError | Disconnected
+export type SessionError = RtmStartError | Disconnected | InvalidSocketUrl
 
 /**
  * Where a session stands.
@@ -402,20 +404,12 @@ const openSession = (options: Options) =>
       yield* Deferred.succeed(firstHello, void 0)
       yield* Effect.forkIn(keepalive(connection), link.scope)
     }).pipe(
-      Effect.catchAll((error: SessionError | Connection.Drop) =>
-        "_tag" in error
-          ? error._tag !== "Disconnected" && !isRecoverable(error)
-            ? end(Cause.fail(error))
-            : Effect.fail(
-              error._tag === "Disconnected" ? error : new Disconnected({
-                reason: "connect_failed",
-                detail: error.message,
-                error,
-                stable: false
-              })
-            )
-          : Effect.fail(new Disconnected({ ...error, stable: false }))
-      )
+      Effect.catchAll((error: SessionError | Connection.Drop) => {
+        if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
+        if (error._tag === "Disconnected") return Effect.fail(error)
+        if (error._tag === "InvalidSocketUrl" || !isRecoverable(error)) return end(Cause.fail(error))
+        return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
+      })
     )
 
     /**

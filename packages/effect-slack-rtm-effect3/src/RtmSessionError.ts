@@ -38,6 +38,23 @@ export class Disconnected extends Data.TaggedError("Disconnected")<{
 }
 
 /**
+ * `rtm.connect` (or `rtm.start`) answered with a socket URL this client
+ * will not open: only `wss:` is accepted, and `ws:` to a loopback host
+ * (127.0.0.0/8, `localhost`, `::1`). It ends the session: another answer
+ * from the same server is not expected to be better. `url` is quoted, at
+ * most 200 characters, with anything token-shaped blanked out.
+ *
+ * @since 0.2.0
+ */
+export class InvalidSocketUrl extends Data.TaggedError("InvalidSocketUrl")<{
+  readonly url: string
+}> {
+  override get message() {
+    return `the socket URL is refused (only wss:, or ws: to a loopback host): ${this.url}`
+  }
+}
+
+/**
  * The frame, as JSON with its id, would exceed Slack's 16 KB limit. It was
  * not sent.
  *

@@ -137,6 +137,22 @@ const readBody = (response: HttpClientResponse, limit: number) =>
     return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
   })
 
+/**
+ * Deletes every `__proto__` key of a parsed body, at any depth. `JSON.parse`
+ * keeps such a key as a plain property, but decoding copies properties by
+ * assignment, which would make its value the prototype of the decoded
+ * object. Iterative: a body may be nested deeper than the stack.
+ */
+const dropProtoKeys = (json: unknown): void => {
+  const pending = [json]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== "object" || value === null) continue
+    if (Object.hasOwn(value, "__proto__")) delete (value as { __proto__?: unknown }).__proto__
+    for (const item of Object.values(value)) pending.push(item)
+  }
+}
+
 const interpret = <A, I>(
   method: RtmMethod,
   response: HttpClientResponse,
@@ -162,6 +178,7 @@ const interpret = <A, I>(
     } catch {
       return yield* malformed(body === "" ? "the body is empty" : "the body is not JSON")
     }
+    dropProtoKeys(json)
     if (typeof json !== "object" || json === null || typeof (json as { ok?: unknown }).ok !== "boolean") {
       return yield* malformed("the body is not an object with a boolean `ok`")
     }

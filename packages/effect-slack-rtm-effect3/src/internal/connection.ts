@@ -13,7 +13,7 @@
 import { Socket } from "@effect/platform"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
-import type { Disconnected } from "../RtmSessionError.js"
+import { type Disconnected, InvalidSocketUrl } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
 /** Why a connection ended, before the session judges whether it was stable. */
@@ -51,6 +51,29 @@ const socketError = (stage: "open" | "read", cause: unknown, quote: (text: strin
   }
   const message = messageOf(cause)
   return { reason: "socket_error", detail: quote(`${stage} error${message ? `: ${message}` : ""}`) }
+}
+
+/** Whether a plain `ws:` socket to `hostname` (as `URL` writes it) stays on this machine. */
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/**
+ * Checks a socket URL before anything opens it. One that does not parse is
+ * a failed open, as the constructor would report it, and worth another
+ * `rtm.connect`; one that parses to anything but `wss:`, or `ws:` to a
+ * loopback host, is refused for good (`ws+unix:`, say, would open a local
+ * socket file).
+ */
+const checkUrl = (url: string, quote: (text: string) => string): Effect.Effect<void, Drop | InvalidSocketUrl> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Effect.fail({ reason: "socket_error", detail: quote(`open error: Invalid URL: ${url}`) })
+  }
+  return parsed.protocol === "wss:" || (parsed.protocol === "ws:" && isLoopback(parsed.hostname))
+    ? Effect.void
+    : Effect.fail(new InvalidSocketUrl({ url: quote(url) }))
 }
 
 /** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`. */
@@ -127,9 +150,10 @@ export const open = (
     readonly quote: (text: string) => string
   },
   handlers: Handlers
-): Effect.Effect<Connection, Drop, Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<Connection, Drop | InvalidSocketUrl, Socket.WebSocketConstructor | Scope.Scope> =>
   Effect.gen(function*() {
     const quote = options.quote
+    yield* checkUrl(url, quote)
     /** Completed with the first reason the connection ends for. */
     const closed = yield* Deferred.make<never, Drop>()
     const hello = yield* Deferred.make<void>()
