@@ -37,6 +37,7 @@ import type { Reply, RtmEvent } from "./RtmEvent.js"
 import {
   Disconnected,
   type InvalidSocketUrl,
+  type InvalidWebSocketConstructor,
   MalformedAck,
   MessageTooLong,
   type SendError,
@@ -49,12 +50,13 @@ import type { SlackWebApi } from "./SlackWebApi.js"
 /**
  * What ends a session: a permanent Web API error (`InvalidAuth`,
  * `AccountInactive`, …), a socket URL it will not open
- * (`InvalidSocketUrl`, since 0.2.0), or the last `Disconnected` once a
- * bounded reconnect policy gives up.
+ * (`InvalidSocketUrl`, since 0.2.0), a constructor that cannot open
+ * sockets (`InvalidWebSocketConstructor`, since 0.2.0), or the last
+ * `Disconnected` once a bounded reconnect policy gives up.
  *
  * @since 0.1.0
  */
-export type SessionError = RtmStartError | Disconnected | InvalidSocketUrl
+export type SessionError = RtmStartError | Disconnected | InvalidSocketUrl | InvalidWebSocketConstructor
 
 /**
  * Where a session stands.
@@ -407,7 +409,9 @@ const openSession = (options: Options) =>
       Effect.catchAll((error: SessionError | Connection.Drop) => {
         if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
         if (error._tag === "Disconnected") return Effect.fail(error)
-        if (error._tag === "InvalidSocketUrl" || !isRecoverable(error)) return end(Cause.fail(error))
+        if (error._tag === "InvalidSocketUrl" || error._tag === "InvalidWebSocketConstructor" || !isRecoverable(error)) {
+          return end(Cause.fail(error))
+        }
         return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
       })
     )

@@ -55,6 +55,22 @@ export class InvalidSocketUrl extends Data.TaggedError("InvalidSocketUrl")<{
 }
 
 /**
+ * The `Socket.WebSocketConstructor` in the context cannot open sockets: it
+ * is not a function, threw a `TypeError` (a class called without `new`,
+ * say), or returned something that is not a WebSocket. It ends the session
+ * at once instead of failing every open.
+ *
+ * @since 0.2.0
+ */
+export class InvalidWebSocketConstructor extends Data.TaggedError("InvalidWebSocketConstructor")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `the WebSocketConstructor cannot open sockets: ${this.reason}`
+  }
+}
+
+/**
  * The frame, as JSON with its id, would exceed Slack's 16 KB limit. It was
  * not sent.
  *

@@ -6,6 +6,7 @@
  */
 import { Config, Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import { quote } from "./internal/quote.js"
 import type { SlackWebApiError } from "./SlackError.js"
 
 /**
@@ -94,7 +95,7 @@ export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<Sla
  */
 export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
   /** The option at fault. */
-  readonly option: "token"
+  readonly option: "token" | "apiUrl"
   /** What is wrong with it. */
   readonly reason: string
 }> {
@@ -103,11 +104,27 @@ export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
   }
 }
 
+/** Why `apiUrl` cannot work, if it cannot: it must be an `http:` or `https:` URL with a port from 1 to 65535. */
+const apiUrlProblem = (apiUrl: string): string | undefined => {
+  let url: URL
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    // This also covers a port past 65535.
+    return `is not a URL (or its port is out of range): ${quote(apiUrl)}`
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `must be an http: or https: URL: ${quote(apiUrl)}`
+  if (url.port === "0") return `has port 0: ${quote(apiUrl)}`
+  return undefined
+}
+
 /**
  * Checks the options and fills in the defaults. A missing trailing `/` on
  * `apiUrl` is added. Fails with {@link InvalidSlackConfig} for an empty
  * token or one that holds a control character (CR, LF, NUL, any character
- * below U+0020, or U+007F), which could split the `Authorization` header.
+ * below U+0020, or U+007F), which could split the `Authorization` header,
+ * and for an `apiUrl` that is not an `http:` or `https:` URL with a usable
+ * port.
  *
  * @since 0.1.0
  */
@@ -121,6 +138,8 @@ export const make = (options: Options): Effect.Effect<SlackConfig["Type"], Inval
       )
     }
     const apiUrl = options.apiUrl ?? defaultApiUrl
+    const problem = apiUrlProblem(apiUrl)
+    if (problem !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "apiUrl", reason: problem }))
     return Effect.succeed({
       token: options.token,
       apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,

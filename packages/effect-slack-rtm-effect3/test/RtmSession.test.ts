@@ -1,7 +1,9 @@
+import { Socket } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import {
   Cause,
   Chunk,
+  type Context,
   Duration,
   Effect,
   Exit,
@@ -368,6 +370,25 @@ describe("RtmSession under TestClock", () => {
       yield* socket.push(big(5))
       const [next] = Chunk.toArray(yield* session.events.pipe(Stream.take(1), Stream.runCollect))
       expect(next).toMatchObject({ type: "message", ts: "1.5" })
+    }).pipe(Effect.provide(testLayer)))
+
+  it.scoped("a WebSocketConstructor that cannot open sockets ends make with InvalidWebSocketConstructor, after one connect", () =>
+    Effect.gen(function*() {
+      class NeedsNew {
+        constructor(readonly url: string) {}
+      }
+      const broken: ReadonlyArray<unknown> = [42, NeedsNew, () => undefined, () => ({ readyState: 1 })]
+      for (const constructor of broken) {
+        const before = yield* connectCount
+        const error = yield* Effect.flip(
+          RtmSession.make({ reconnect: Schedule.recurs(2) }).pipe(
+            Effect.scoped,
+            Effect.provideService(Socket.WebSocketConstructor, constructor as Context.Tag.Service<typeof Socket.WebSocketConstructor>)
+          )
+        )
+        expect(error._tag).toBe("InvalidWebSocketConstructor")
+        expect((yield* connectCount) - before).toBe(1)
+      }
     }).pipe(Effect.provide(testLayer)))
 
   it.scoped("garbage, unknown types and stray replies reach the consumer as data", () =>

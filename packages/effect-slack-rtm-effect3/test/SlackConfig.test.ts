@@ -36,4 +36,19 @@ describe("SlackConfig", () => {
         expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "token" })
       }
     }))
+
+  it.effect("refuses an apiUrl that is not an http(s) URL or has an unusable port, when the layer is built", () =>
+    Effect.gen(function*() {
+      for (const apiUrl of ["notaurl", "http://127.0.0.1:99999/api/", "http://127.0.0.1:0/api/", "ftp://slack.test/api/", "/api/"]) {
+        const error = yield* Effect.flip(
+          Effect.scoped(Layer.build(SlackConfig.layer({ token: Redacted.make("xoxb-fine-123"), apiUrl })))
+        )
+        expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "apiUrl" })
+      }
+      const error = yield* Effect.flip(configFrom({ SLACK_TOKEN: "xoxb-fine-123", SLACK_API_URL: "notaurl" }))
+      expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "apiUrl" })
+      for (const apiUrl of ["https://slack.com/api", "http://127.0.0.1:9/api/", "http://[::1]:65535/"]) {
+        yield* SlackConfig.make({ token: Redacted.make("xoxb-fine-123"), apiUrl })
+      }
+    }))
 })

@@ -13,7 +13,7 @@
 import { Socket } from "@effect/platform"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
-import { type Disconnected, InvalidSocketUrl } from "../RtmSessionError.js"
+import { type Disconnected, InvalidSocketUrl, InvalidWebSocketConstructor } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
 /** Why a connection ended, before the session judges whether it was stable. */
@@ -150,7 +150,11 @@ export const open = (
     readonly quote: (text: string) => string
   },
   handlers: Handlers
-): Effect.Effect<Connection, Drop | InvalidSocketUrl, Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<
+  Connection,
+  Drop | InvalidSocketUrl | InvalidWebSocketConstructor,
+  Socket.WebSocketConstructor | Scope.Scope
+> =>
   Effect.gen(function*() {
     const quote = options.quote
     yield* checkUrl(url, quote)
@@ -205,9 +209,16 @@ export const open = (
     // connection's fiber, which closes this scope, would keep them, each connection adding to the last.
     const ws = yield* Effect.try({
       try: () => make(url),
-      // A URL the constructor refuses is a failed open, not a crash.
-      catch: (cause) => socketError("open", cause, quote)
+      // The URL was checked, so a TypeError is the constructor's own fault; anything else is a failed open.
+      catch: (cause) =>
+        cause instanceof TypeError
+          ? new InvalidWebSocketConstructor({ reason: quote(`it threw ${cause.message}`) })
+          : socketError("open", cause, quote)
     }).pipe(
+      Effect.filterOrFail(
+        (ws) => typeof (ws as Partial<globalThis.WebSocket> | undefined)?.addEventListener === "function",
+        () => new InvalidWebSocketConstructor({ reason: "it returned no WebSocket" })
+      ),
       Effect.tap((ws) => Scope.addFinalizer(scope, Effect.suspend(() => release(ws, options.graceful())))),
       Effect.uninterruptible
     )
