@@ -86,6 +86,21 @@ export class FrameTooLarge extends Data.TaggedError("FrameTooLarge")<{
 }
 
 /**
+ * The frame cannot be written as a JSON object: it holds a BigInt or a
+ * cycle, or a `toJSON` threw or did not give an object. It was not sent, and
+ * the session goes on.
+ *
+ * @since 0.2.0
+ */
+export class InvalidFrame extends Data.TaggedError("InvalidFrame")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `the frame cannot be sent as JSON: ${this.reason}`
+  }
+}
+
+/**
  * The message text is longer than Slack's 4,000 characters. It was not sent.
  *
  * @since 0.1.0
@@ -192,6 +207,7 @@ export class SessionClosed extends Data.TaggedError("SessionClosed")<{
  */
 export type SendError =
   | FrameTooLarge
+  | InvalidFrame
   | MessageTooLong
   | SendQueueFull
   | SendRejected

@@ -391,6 +391,31 @@ describe("RtmSession under TestClock", () => {
       }
     }).pipe(Effect.provide(testLayer)))
 
+  it.scoped("a frame that cannot be written as JSON fails with InvalidFrame, and the session goes on", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const circular: { type: string; [key: string]: unknown } = { type: "custom" }
+      circular["self"] = circular
+      const refused: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }> = [
+        { type: "custom", n: 1n },
+        circular,
+        { type: "custom", x: { toJSON: () => { throw new Error("no JSON for you") } } },
+        { type: "custom", toJSON: () => "not an object" }
+      ]
+      for (const frame of refused) {
+        const error = yield* Effect.flip(session.send(frame))
+        expect(error._tag).toBe("InvalidFrame")
+      }
+      expect((yield* Effect.flip(session.subscribePresence([1n as unknown as string])))._tag).toBe("InvalidFrame")
+      // A toJSON that would throw the second time: the frame is written as JSON once.
+      let calls = 0
+      yield* session.send({ type: "custom", x: { toJSON: () => calls++ === 0 ? "once" : Effect.runSync(Effect.die("twice")) } })
+      expect(yield* sentOf("custom")).toEqual([expect.objectContaining({ x: "once" })])
+      expect(yield* sentOf("presence_sub")).toEqual([])
+      expect((yield* session.sendMessage({ channel: "C1", text: "still here" })).text).toBe("still here")
+      expect((yield* currentState(session))._tag).toBe("Connected")
+    }).pipe(Effect.provide(testLayer)))
+
   it.scoped("garbage, unknown types and stray replies reach the consumer as data", () =>
     Effect.gen(function*() {
       const test = yield* SlackTest.SlackTest
