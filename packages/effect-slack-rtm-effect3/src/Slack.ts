@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { FetchHttpClient, Socket } from "@effect/platform"
-import { type Context, Layer } from "effect"
+import { type Context, Effect, Layer } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import WebSocket from "ws"
 import * as SlackConfig from "./SlackConfig.js"
@@ -70,19 +70,44 @@ export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.su
  */
 export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor | SlackConfig.SlackConfig
 
+/** The ports `fetch` never connects to: the "bad ports" of the Fetch standard. */
+const fetchBadPorts: ReadonlySet<string> = new Set(
+  ("1 7 9 11 13 15 17 19 20 21 22 23 25 37 42 43 53 69 77 79 87 95 101 102 103 104 109 110 111 113 115 117 119 123 " +
+    "135 137 139 143 161 179 389 427 465 512 513 514 515 526 530 531 532 540 548 554 556 563 587 601 636 989 990 993 " +
+    "995 1719 1720 1723 2049 3659 4045 4190 5060 5061 6000 6566 6665 6666 6667 6668 6669 6679 6697 10080").split(" ")
+)
+
+/** The configuration, refused if its `apiUrl` is on a port `fetch` would never connect to. */
+const forFetch = <E>(
+  config: Layer.Layer<SlackConfig.SlackConfig, E>
+): Layer.Layer<SlackConfig.SlackConfig, E | SlackConfig.InvalidSlackConfig> =>
+  Layer.effect(
+    SlackConfig.SlackConfig,
+    Effect.filterOrFail(
+      SlackConfig.SlackConfig,
+      (settings) => !fetchBadPorts.has(new URL(settings.apiUrl).port),
+      (settings) =>
+        new SlackConfig.InvalidSlackConfig({
+          option: "apiUrl",
+          reason: `is on port ${new URL(settings.apiUrl).port}, which fetch refuses (a "bad port")`
+        })
+    )
+  ).pipe(Layer.provide(config))
+
 const fromConfig = <E>(
   config: Layer.Layer<SlackConfig.SlackConfig, E>,
   webSocket: Layer.Layer<Socket.WebSocketConstructor> = layerWebSocket
-): Layer.Layer<Services, E> =>
+): Layer.Layer<Services, E | SlackConfig.InvalidSlackConfig> =>
   Layer.merge(
-    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(config)),
+    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(forFetch(config))),
     webSocket
   )
 
 /**
  * Everything on Node from explicit options: the Web API client over
  * `fetch`, and a `ws` WebSocket constructor. Building it fails with
- * `InvalidSlackConfig` if the options cannot work.
+ * `InvalidSlackConfig` if the options cannot work, including an `apiUrl` on
+ * a port that `fetch` refuses to connect to (such as 9, or 6000).
  *
  * @since 0.1.0
  */

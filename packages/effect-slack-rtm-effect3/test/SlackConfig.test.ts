@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import * as Rtm from "../src/Rtm.js"
+import * as Slack from "../src/Slack.js"
 import * as SlackConfig from "../src/SlackConfig.js"
 
 const configFrom = (env: Record<string, string>) =>
@@ -49,6 +51,16 @@ describe("SlackConfig", () => {
       expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "apiUrl" })
       for (const apiUrl of ["https://slack.com/api", "http://127.0.0.1:9/api/", "http://[::1]:65535/"]) {
         yield* SlackConfig.make({ token: Redacted.make("xoxb-fine-123"), apiUrl })
+      }
+    }))
+
+  it.effect("Slack.layer refuses an apiUrl on a port that fetch never connects to (a \"bad port\"), before any request", () =>
+    Effect.gen(function*() {
+      for (const port of [9, 6000, 10080]) {
+        const layer = Slack.layer({ token: Redacted.make("xoxb-fine-123"), apiUrl: `http://127.0.0.1:${port}/api/` })
+        const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+        expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "apiUrl" })
+        expect(error.message).toContain(`port ${port}`)
       }
     }))
 })
