@@ -454,6 +454,7 @@ export const runFrameFuzz = (options: {
     const session = yield* RtmSession.make({
       pingInterval: "1 hour",
       inboundCapacity: 10 * options.frames + 100,
+      inboundBytes: Infinity,
       reconnect: Schedule.spaced("1 millis"),
       rateLimit: false
     }).pipe(Effect.orDie)

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform/HttpClientError"
+import type { HttpClientError, ResponseError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
 import {
   Clock,
@@ -122,18 +122,21 @@ const readBody = (response: HttpClientResponse, limit: number) =>
     const chunks: Array<Uint8Array> = []
     let bytes = 0
     let complete = true
-    yield* response.stream.pipe(
-      Stream.runForEachWhile((chunk) =>
-        Effect.sync(() => {
-          complete = bytes + chunk.length <= limit
-          chunks.push(complete ? chunk : chunk.subarray(0, limit - bytes))
-          bytes += chunk.length
-          return complete
-        })
-      ),
-      // A response without a body (a 204, say) has no stream: its text is empty.
-      Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.void)
-    )
+    let failure: ResponseError | undefined
+    // The stream's error comes as a value: a stream run that fails also logs "Fiber terminated with an unhandled error".
+    yield* Stream.runForEachWhile(Stream.either(response.stream), (item) =>
+      Effect.sync(() => {
+        if (Either.isLeft(item)) {
+          failure = item.left
+          return false
+        }
+        complete = bytes + item.right.length <= limit
+        chunks.push(complete ? item.right : item.right.subarray(0, limit - bytes))
+        bytes += item.right.length
+        return complete
+      }))
+    // A response without a body (a 204, say) has no stream: its text is empty.
+    if (failure !== undefined && failure.reason !== "EmptyBody") return yield* Effect.fail(failure)
     return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
   })
 

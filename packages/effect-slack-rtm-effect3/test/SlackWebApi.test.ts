@@ -221,6 +221,18 @@ describe("SlackWebApi", () => {
       expect(error).toMatchObject({ _tag: "HttpStatusError", status: 502 })
     }))
 
+  it.effect("a body that fails while it is read is a NetworkError, and nothing is logged as unhandled", () =>
+    Effect.gen(function*() {
+      const logs = capturingLogger()
+      const broken = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("connection reset")) })
+      const { layer } = scriptedWebApi([{ body: broken }, { status: 204, body: "" }], { retry: Schedule.stop })
+      const failed = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(failed).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/^reading the body failed/) })
+      const empty = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(empty).toMatchObject({ _tag: "MalformedResponse", reason: "the body is empty" })
+      expect(logs.lines.filter((line) => /unhandled/i.test(line))).toEqual([])
+    }))
+
   it("caps an absurd Retry-After at an hour", () => {
     expect(Duration.toHours(parseRetryAfter("9".repeat(400), 0))).toBe(1)
     expect(Duration.toHours(parseRetryAfter("7200", 0))).toBe(1)

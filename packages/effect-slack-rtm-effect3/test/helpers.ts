@@ -49,7 +49,7 @@ export const scriptedWebApi = (
       : JSON.stringify(answer.body)
     return Effect.succeed(HttpClientResponse.fromWeb(
       request,
-      new Response(text, { status: answer.status ?? 200, headers: answer.headers ?? {} })
+      new Response([204, 205, 304].includes(answer.status ?? 200) ? null : text, { status: answer.status ?? 200, headers: answer.headers ?? {} })
     ))
   })
   const layer = SlackWebApi.layer.pipe(
