@@ -31,6 +31,8 @@ export interface Options extends SlackConfig.Options {
    * one as it arrives, without buffering it, and closes the socket with
    * 1009; the session reconnects with `Disconnected { reason:
    * "frame_too_large" }`. Default {@link defaultMaxFrameBytes}.
+   *
+   * @since 0.2.0
    */
   readonly maxFrameBytes?: number
 }

@@ -69,6 +69,8 @@ export interface Options {
   /**
    * The largest response body read, in bytes. A success past it fails with
    * `MalformedResponse`, and the rest is left unread. Default 16 MiB.
+   *
+   * @since 0.2.0
    */
   readonly maxResponseBytes?: number
 }
@@ -124,7 +126,7 @@ const apiUrlProblem = (apiUrl: string): string | undefined => {
  * token or one that holds a control character (CR, LF, NUL, any character
  * below U+0020, or U+007F), which could split the `Authorization` header,
  * and for an `apiUrl` that is not an `http:` or `https:` URL with a usable
- * port.
+ * port. (Until 0.2.0 it returned the settings, unchecked.)
  *
  * @since 0.1.0
  */
@@ -174,7 +176,8 @@ export const options: Config.Config<Options> = Config.all({
 
 /**
  * A layer read from the environment (see {@link options}), with the
- * default timeout and retry policy.
+ * default timeout and retry policy. Building it fails with
+ * {@link InvalidSlackConfig} as {@link make} does.
  *
  * @since 0.1.0
  */
