@@ -199,7 +199,8 @@ export const open = (
         route(data, size)
       } catch (error) {
         // Nothing a frame holds may escape into the socket's callback and crash the process.
-        handlers.onEvent({ type: "undecodable", frame: data, reason: quote(`could not be handled: ${messageOf(error)}`) }, size)
+        const reason = quote(`could not be handled: ${messageOf(error)}`)
+        handlers.onEvent({ type: "undecodable", frame: data, reason }, size)
       }
     }
 
