@@ -15,6 +15,7 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import * as Guard from "./internal/guard.js"
+import { quote } from "./internal/quote.js"
 
 const Flexible = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 const optionalString = Schema.optional(Schema.String)
@@ -267,9 +268,10 @@ for (const schema of known) {
   })
 }
 
+/** The frame is kept whole for the user; the reason, which may quote it, is bounded. */
 const undecodable = (frame: string | Uint8Array, reason: string): Frame => ({
   _tag: "Event",
-  event: { type: "undecodable", frame, reason }
+  event: { type: "undecodable", frame, reason: quote(reason) }
 })
 
 /**

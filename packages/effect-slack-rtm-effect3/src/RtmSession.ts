@@ -20,6 +20,7 @@ import {
   Either,
   Mailbox,
   Option,
+  Redacted,
   Runtime,
   Schedule,
   Scope,
@@ -29,27 +30,33 @@ import {
 import * as Connection from "./internal/connection.js"
 import * as Metrics from "./internal/metrics.js"
 import * as Outbox from "./internal/outbox.js"
+import * as Quote from "./internal/quote.js"
 import { isRecoverable, reconnectSchedule } from "./internal/reconnect.js"
 import * as Rtm from "./Rtm.js"
 import type { Reply, RtmEvent } from "./RtmEvent.js"
 import {
   Disconnected,
+  type InvalidSocketUrl,
+  type InvalidWebSocketConstructor,
   MalformedAck,
   MessageTooLong,
   type SendError,
   SessionClosed
 } from "./RtmSessionError.js"
+import { SlackConfig } from "./SlackConfig.js"
 import type { RtmStartError } from "./SlackError.js"
 import type { SlackWebApi } from "./SlackWebApi.js"
 
 /**
  * What ends a session: a permanent Web API error (`InvalidAuth`,
- * `AccountInactive`, …), or the last `Disconnected` once a bounded
- * reconnect policy gives up.
+ * `AccountInactive`, …), a socket URL it will not open
+ * (`InvalidSocketUrl`, since 0.2.0), a constructor that cannot open
+ * sockets (`InvalidWebSocketConstructor`, since 0.2.0), or the last
+ * `Disconnected` once a bounded reconnect policy gives up.
  *
  * @since 0.1.0
  */
-export type SessionError = RtmStartError | Disconnected
+export type SessionError = RtmStartError | Disconnected | InvalidSocketUrl | InvalidWebSocketConstructor
 
 /**
  * Where a session stands.
@@ -94,6 +101,14 @@ export interface Options {
   readonly stableAfter?: Duration.DurationInput
   /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
   readonly inboundCapacity?: number
+  /**
+   * The same bound in size: the frames of the buffered events, in characters
+   * (bytes, for binary frames), may add up to this much; an event that does
+   * not fit is dropped and reported as for `inboundCapacity`. Default 4 MiB.
+   *
+   * @since 0.2.0
+   */
+  readonly inboundBytes?: number
   /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
   readonly outboundCapacity?: number
   /** Outbound throttle (token bucket), or `false`. Default 3 per 3 s: 1 per second, bursts of 3. */
@@ -211,6 +226,10 @@ const openSession = (options: Options) =>
     const params = options.connect ?? {}
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
+    // The token, when the layers provide it (`Slack.layer` does), is blanked out of what the session quotes.
+    const config = yield* Effect.serviceOption(SlackConfig)
+    const secret = Option.isSome(config) ? Redacted.value(config.value.token) : undefined
+    const quote = (text: string) => Quote.quote(text, secret)
     const sessionScope = yield* Effect.scope
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
     const connected = yield* Effect.makeLatch(false)
@@ -226,7 +245,8 @@ const openSession = (options: Options) =>
       ackTimeout,
       rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
       connection: () => current?.write,
-      whenConnected: awaitConnected
+      whenConnected: awaitConnected,
+      quote
     })
     const firstHello = yield* Deferred.make<void, SessionError>()
     const driver = yield* Schedule.driver(reconnectSchedule(options.reconnect ?? defaultReconnect))
@@ -234,26 +254,30 @@ const openSession = (options: Options) =>
     const runFork = Runtime.runFork(runtime)
 
     /**
-     * Inbound buffering. At most `inboundCapacity` events wait for the
-     * consumer; the buffer has room beside them for the `events_dropped`
-     * markers. When it is full, a marker goes in at once, right after the last
-     * event kept, and counts every event dropped until another event fits.
+     * Inbound buffering. At most `inboundCapacity` events, whose frames add up
+     * to at most `inboundBytes`, wait for the consumer; the buffer has room
+     * beside them for the `events_dropped` markers. When an event does not
+     * fit, a marker goes in at once, right after the last event kept, and
+     * counts every event dropped until another event fits.
      */
     const inboundCapacity = options.inboundCapacity ?? 10_000
+    const inboundBytes = options.inboundBytes ?? 4 * 1024 * 1024
     const mailbox = yield* Mailbox.make<RtmEvent, SessionError>({ capacity: 2 * inboundCapacity + 1 })
-    /** Events (markers aside) in the buffer: counted up here, and down as the consumer takes them. */
-    let eventsBuffered = 0
+    /** The frame size of each event (markers aside) in the buffer, oldest first, and their sum. */
+    const sizes: Array<number> = []
+    let bytesBuffered = 0
     let openMarker: { type: "events_dropped"; count: number } | undefined
 
-    const deliver = (event: RtmEvent) => {
+    const deliver = (event: RtmEvent, size: number) => {
       Metrics.eventsReceived.unsafeUpdate(event.type, [])
       if (event.type === "undecodable") {
         Metrics.decodeFailures.unsafeUpdate(1, [])
         runFork(Effect.logWarning(`undecodable frame: ${event.reason}`))
       }
-      if (eventsBuffered < inboundCapacity) {
+      if (sizes.length < inboundCapacity && bytesBuffered + size <= inboundBytes) {
         openMarker = undefined
-        eventsBuffered++
+        sizes.push(size)
+        bytesBuffered += size
         mailbox.unsafeOffer(event)
         return
       }
@@ -270,15 +294,15 @@ const openSession = (options: Options) =>
     /** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
     const events = Mailbox.toStream(mailbox).pipe(Stream.mapChunks((chunk) => {
       for (const event of chunk) {
-        if (event.type !== "events_dropped") eventsBuffered--
+        if (event.type !== "events_dropped") bytesBuffered -= sizes.shift()!
         else if (event === openMarker) openMarker = undefined
       }
       return chunk
     }))
 
-    const onReply = (reply: Reply) => {
+    const onReply = (reply: Reply, size: number) => {
       if (!outbox.resolve(reply.reply_to, reply.raw)) {
-        deliver({ type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw })
+        deliver({ type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw }, size)
       }
     }
 
@@ -349,7 +373,8 @@ const openSession = (options: Options) =>
         const info = yield* callConnect
         const connection = yield* Connection.open(info.url, {
           helloTimeout,
-          graceful: () => shuttingDown
+          graceful: () => shuttingDown,
+          quote
         }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(link, drop) })
         return { info, connection }
       }).pipe(
@@ -370,7 +395,7 @@ const openSession = (options: Options) =>
       })
       if (!live) return
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
-      yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
+      yield* Effect.logInfo(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
       const stillLive = yield* Effect.sync(() => {
         if (link.dropped) return false
@@ -381,20 +406,14 @@ const openSession = (options: Options) =>
       yield* Deferred.succeed(firstHello, void 0)
       yield* Effect.forkIn(keepalive(connection), link.scope)
     }).pipe(
-      Effect.catchAll((error: SessionError | Connection.Drop) =>
-        "_tag" in error
-          ? error._tag !== "Disconnected" && !isRecoverable(error)
-            ? end(Cause.fail(error))
-            : Effect.fail(
-              error._tag === "Disconnected" ? error : new Disconnected({
-                reason: "connect_failed",
-                detail: error.message,
-                error,
-                stable: false
-              })
-            )
-          : Effect.fail(new Disconnected({ ...error, stable: false }))
-      )
+      Effect.catchAll((error: SessionError | Connection.Drop) => {
+        if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
+        if (error._tag === "Disconnected") return Effect.fail(error)
+        if (error._tag === "InvalidSocketUrl" || error._tag === "InvalidWebSocketConstructor" || !isRecoverable(error)) {
+          return end(Cause.fail(error))
+        }
+        return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
+      })
     )
 
     /**

@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Layer, Redacted, Schedule } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import { quote } from "./internal/quote.js"
 import type { SlackWebApiError } from "./SlackError.js"
 
 /**
@@ -44,6 +45,14 @@ export const defaultApiUrl = "https://slack.com/api/"
 export const defaultTimeout: Duration.Duration = Duration.seconds(10)
 
 /**
+ * The default cap on a response body: 16 MiB. A real `rtm.start` snapshot
+ * of a large workspace is a few MiB.
+ *
+ * @since 0.2.0
+ */
+export const defaultMaxResponseBytes = 16 * 1024 * 1024
+
+/**
  * What {@link layer} takes. Only `token` is required.
  *
  * @since 0.1.0
@@ -57,6 +66,13 @@ export interface Options {
   readonly timeout?: Duration.DurationInput
   /** Retry policy for transient failures. Default {@link defaultRetry}. */
   readonly retry?: RetryPolicy
+  /**
+   * The largest response body read, in bytes. A success past it fails with
+   * `MalformedResponse`, and the rest is left unread. Default 16 MiB.
+   *
+   * @since 0.2.0
+   */
+  readonly maxResponseBytes?: number
 }
 
 /**
@@ -69,45 +85,103 @@ export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<Sla
   readonly apiUrl: string
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
+  readonly maxResponseBytes: number
 }>() {}
 
 /**
- * Fills in the defaults. A missing trailing `/` on `apiUrl` is added.
+ * A setting that cannot work, found when the configuration is made (the
+ * layer is built), before any request. It is permanent. It never quotes
+ * the token.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const make = (options: Options): SlackConfig["Type"] => {
-  const apiUrl = options.apiUrl ?? defaultApiUrl
-  return {
-    token: options.token,
-    apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
-    timeout: Duration.decode(options.timeout ?? defaultTimeout),
-    retry: options.retry ?? defaultRetry
+export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
+  /** The option at fault. */
+  readonly option: "token" | "apiUrl"
+  /** What is wrong with it. */
+  readonly reason: string
+}> {
+  override get message() {
+    return `invalid Slack configuration: ${this.option} ${this.reason}`
   }
 }
 
+/** Why `apiUrl` cannot work, if it cannot: it must be an `http:` or `https:` URL with a port from 1 to 65535. */
+const apiUrlProblem = (apiUrl: string): string | undefined => {
+  let url: URL
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    // This also covers a port past 65535.
+    return `is not a URL (or its port is out of range): ${quote(apiUrl)}`
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `must be an http: or https: URL: ${quote(apiUrl)}`
+  if (url.port === "0") return `has port 0: ${quote(apiUrl)}`
+  return undefined
+}
+
 /**
- * A layer from explicit options.
+ * Checks the options and fills in the defaults. A missing trailing `/` on
+ * `apiUrl` is added. Fails with {@link InvalidSlackConfig} for an empty
+ * token or one that holds a control character (CR, LF, NUL, any character
+ * below U+0020, or U+007F), which could split the `Authorization` header,
+ * and for an `apiUrl` that is not an `http:` or `https:` URL with a usable
+ * port. (Until 0.2.0 it returned the settings, unchecked.)
  *
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<SlackConfig> => Layer.succeed(SlackConfig, make(options))
+export const make = (options: Options): Effect.Effect<SlackConfig["Type"], InvalidSlackConfig> =>
+  Effect.suspend(() => {
+    const token = Redacted.value(options.token)
+    if (token === "") return Effect.fail(new InvalidSlackConfig({ option: "token", reason: "is empty" }))
+    if (/[\u0000-\u001f\u007f]/.test(token)) {
+      return Effect.fail(
+        new InvalidSlackConfig({ option: "token", reason: "holds a control character (such as CR, LF or NUL)" })
+      )
+    }
+    const apiUrl = options.apiUrl ?? defaultApiUrl
+    const problem = apiUrlProblem(apiUrl)
+    if (problem !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "apiUrl", reason: problem }))
+    return Effect.succeed({
+      token: options.token,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+      timeout: Duration.decode(options.timeout ?? defaultTimeout),
+      retry: options.retry ?? defaultRetry,
+      maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+    })
+  })
+
+/**
+ * A layer from explicit options. Building it fails with
+ * {@link InvalidSlackConfig} if they cannot work (see {@link make}).
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<SlackConfig, InvalidSlackConfig> =>
+  Layer.effect(SlackConfig, make(options))
+
+/** A setting from the environment, without the whitespace (a trailing newline, say) around it. */
+const trimmed = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
 
 /**
  * The options read from configuration: `SLACK_TOKEN` (required, redacted)
- * and `SLACK_API_URL` (optional).
+ * and `SLACK_API_URL` (optional), each without surrounding whitespace.
  *
  * @since 0.1.0
  */
 export const options: Config.Config<Options> = Config.all({
-  token: Config.redacted("SLACK_TOKEN"),
-  apiUrl: Config.string("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
+  token: Config.redacted(trimmed("SLACK_TOKEN")),
+  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
 })
 
 /**
  * A layer read from the environment (see {@link options}), with the
- * default timeout and retry policy.
+ * default timeout and retry policy. Building it fails with
+ * {@link InvalidSlackConfig} as {@link make} does.
  *
  * @since 0.1.0
  */
-export const layerConfig: Layer.Layer<SlackConfig, ConfigError> = Layer.effect(SlackConfig, Config.map(options, make))
+export const layerConfig: Layer.Layer<SlackConfig, ConfigError | InvalidSlackConfig> = Layer.effect(
+  SlackConfig,
+  Effect.flatMap(options, make)
+)

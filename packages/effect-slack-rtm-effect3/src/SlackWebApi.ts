@@ -5,10 +5,24 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform/HttpClientError"
+import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError, ResponseError } from "@effect/platform/HttpClientError"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+  Stream
+} from "effect"
+import { quote as quoteText } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -48,13 +62,17 @@ export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<Sla
 }>() {}
 
 /**
- * What errors may quote of the server's text: the first 200 characters,
- * with the token blanked out, in case the server echoed it back.
+ * What errors may quote of the server's text: at most 200 characters, with
+ * the token and anything token-shaped blanked out, in case the server
+ * echoed it back.
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) => {
-  const quoted = text.split(Redacted.value(token)).join("<redacted>")
-  return quoted.length > 200 ? `${quoted.slice(0, 200)}…` : quoted
-}
+const quoter = (token: Redacted.Redacted<string>) => (text: string) => quoteText(text, Redacted.value(token))
+
+/**
+ * The `http.client` span records headers by name, and a server may echo the
+ * token in any response header: every header's value is redacted there.
+ */
+const everyHeader: ReadonlyArray<RegExp> = [/(?:)/]
 
 /** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
 const rootMessage = (error: unknown): string => {
@@ -93,15 +111,61 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
   return Duration.min(asked, maxRetryAfter)
 }
 
+/**
+ * Reads the body as a stream, up to `limit` bytes. Past that it stops, and
+ * the rest is never read (the stream is cancelled); `complete` is then false.
+ * A `Content-Length` over the limit is refused before reading anything.
+ */
+const readBody = (response: HttpClientResponse, limit: number) =>
+  Effect.gen(function*() {
+    if (Number(response.headers["content-length"]) > limit) return { text: "", complete: false }
+    const chunks: Array<Uint8Array> = []
+    let bytes = 0
+    let complete = true
+    let failure: ResponseError | undefined
+    // The stream's error comes as a value: a stream run that fails also logs "Fiber terminated with an unhandled error".
+    yield* Stream.runForEachWhile(Stream.either(response.stream), (item) =>
+      Effect.sync(() => {
+        if (Either.isLeft(item)) {
+          failure = item.left
+          return false
+        }
+        complete = bytes + item.right.length <= limit
+        chunks.push(complete ? item.right : item.right.subarray(0, limit - bytes))
+        bytes += item.right.length
+        return complete
+      }))
+    // A response without a body (a 204, say) has no stream: its text is empty.
+    if (failure !== undefined && failure.reason !== "EmptyBody") return yield* Effect.fail(failure)
+    return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
+  })
+
+/**
+ * Deletes every `__proto__` key of a parsed body, at any depth. `JSON.parse`
+ * keeps such a key as a plain property, but decoding copies properties by
+ * assignment, which would make its value the prototype of the decoded
+ * object. Iterative: a body may be nested deeper than the stack.
+ */
+const dropProtoKeys = (json: unknown): void => {
+  const pending = [json]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== "object" || value === null) continue
+    if (Object.hasOwn(value, "__proto__")) delete (value as { __proto__?: unknown }).__proto__
+    for (const item of Object.values(value)) pending.push(item)
+  }
+}
+
 const interpret = <A, I>(
   method: RtmMethod,
   response: HttpClientResponse,
   schema: Schema.Schema<A, I>,
-  quote: (text: string) => string
+  quote: (text: string) => string,
+  maxBytes: number
 ) =>
   Effect.gen(function*() {
-    const body = yield* Effect.mapError(
-      response.text,
+    const { complete, text: body } = yield* Effect.mapError(
+      readBody(response, maxBytes),
       (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
     )
     const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
@@ -110,19 +174,21 @@ const interpret = <A, I>(
       return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
     }
     const malformed = (reason: string) => new MalformedResponse({ method, reason, body: quote(body) })
+    if (!complete) return yield* malformed(`the body is larger than ${maxBytes} bytes (maxResponseBytes)`)
     let json: unknown
     try {
       json = JSON.parse(body)
     } catch {
       return yield* malformed(body === "" ? "the body is empty" : "the body is not JSON")
     }
+    dropProtoKeys(json)
     if (typeof json !== "object" || json === null || typeof (json as { ok?: unknown }).ok !== "boolean") {
       return yield* malformed("the body is not an object with a boolean `ok`")
     }
     const { error, ok } = json as { ok: boolean; error?: unknown }
     if (!ok) {
       if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
-      return yield* fromCode(method, error, retryAfter)
+      return yield* fromCode(method, quote(error), retryAfter)
     }
     try {
       const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "preserve" })(json)
@@ -191,8 +257,9 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
         HttpClientRequest.bodyUrlParams(form)
       )
       const attempt = client.execute(request).pipe(
+        Effect.locally(Headers.currentRedactedNames, everyHeader),
         Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: quote(rootMessage(error)) })),
-        Effect.flatMap((res) => interpret(method, res, response, quote)),
+        Effect.flatMap((res) => interpret(method, res, response, quote, config.maxResponseBytes)),
         Effect.timeoutFail({
           duration: config.timeout,
           onTimeout: () => new AttemptTimeout({ method, timeout: config.timeout })

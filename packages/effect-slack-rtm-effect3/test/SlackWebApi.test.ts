@@ -183,6 +183,56 @@ describe("SlackWebApi", () => {
       }
     }))
 
+  it.effect("a body past maxResponseBytes fails with MalformedResponse, and the rest is never read", () =>
+    Effect.gen(function*() {
+      const limit = 64 * 1024
+      /** 2 MiB of "x", in 16 KiB chunks, each made only when read; `pulled` counts what was read. */
+      const large = (pulled: { bytes: number }) =>
+        new ReadableStream<Uint8Array>({
+          pull: (controller) => {
+            if (pulled.bytes >= 2 * 1024 * 1024) return controller.close()
+            pulled.bytes += 16 * 1024
+            controller.enqueue(new Uint8Array(16 * 1024).fill(0x78))
+          }
+        }, { highWaterMark: 0 })
+      const streamed = { bytes: 0 }
+      const declared = { bytes: 0 }
+      const { layer } = scriptedWebApi([
+        { body: large(streamed) },
+        { body: large(declared), headers: { "content-length": String(2 * 1024 * 1024) } }
+      ], { retry: Schedule.stop, maxResponseBytes: limit })
+      for (const pulled of [streamed, declared]) {
+        const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: `the body is larger than ${limit} bytes (maxResponseBytes)` })
+        expect(pulled.bytes).toBeLessThanOrEqual(limit + 16 * 1024)
+      }
+      expect(declared.bytes).toBe(0)
+    }))
+
+  it.effect("a body of exactly maxResponseBytes is read; an error page past it is still an HttpStatusError", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify(ok.body)
+      const { layer } = scriptedWebApi([
+        { body },
+        { status: 502, body: "<html>" + "x".repeat(10_000) }
+      ], { retry: Schedule.stop, maxResponseBytes: body.length })
+      expect((yield* Rtm.connect().pipe(Effect.provide(layer))).url).toBe(ok.body.url)
+      const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 502 })
+    }))
+
+  it.effect("a body that fails while it is read is a NetworkError, and nothing is logged as unhandled", () =>
+    Effect.gen(function*() {
+      const logs = capturingLogger()
+      const broken = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("connection reset")) })
+      const { layer } = scriptedWebApi([{ body: broken }, { status: 204, body: "" }], { retry: Schedule.stop })
+      const failed = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(failed).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/^reading the body failed/) })
+      const empty = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(empty).toMatchObject({ _tag: "MalformedResponse", reason: "the body is empty" })
+      expect(logs.lines.filter((line) => /unhandled/i.test(line))).toEqual([])
+    }))
+
   it("caps an absurd Retry-After at an hour", () => {
     expect(Duration.toHours(parseRetryAfter("9".repeat(400), 0))).toBe(1)
     expect(Duration.toHours(parseRetryAfter("7200", 0))).toBe(1)

@@ -6,6 +6,7 @@
  */
 import { Console, Duration, Effect } from "effect"
 import type { RtmEvent } from "../RtmEvent.js"
+import type { Disconnected } from "../RtmSessionError.js"
 import type { MessageAck, SessionState } from "../RtmSession.js"
 
 /**
@@ -105,6 +106,15 @@ const describeState = (state: SessionState): string => {
 }
 
 /**
+ * What went wrong with a failed attempt: the Web API's typed error, or why
+ * the socket ended.
+ *
+ * @since 0.2.0
+ */
+export const describeAttempt = (cause: Disconnected): string =>
+  cause.error === undefined ? `${cause._tag}: ${cause.message}` : `${cause.error._tag}: ${cause.error.message}`
+
+/**
  * Prints lines, readable or as JSON.
  *
  * @since 0.1.0
@@ -118,6 +128,12 @@ export const makePrinter = (json: boolean, name: Names) => {
   }
   return {
     state: (state: SessionState) => line("state", describeState(state), { state }),
+    stillConnecting: (cause: Disconnected, attempt: number, delay: Duration.Duration) =>
+      line(
+        "still connecting",
+        `${describeAttempt(cause)}, attempt ${attempt}, next in ${(Duration.toMillis(delay) / 1000).toFixed(1)} s`,
+        { attempt, error: describeAttempt(cause), nextInMillis: Duration.toMillis(delay) }
+      ),
     event: (event: RtmEvent) => line(event.type, describeEvent(event, name), { event }),
     ack: (ack: MessageAck) => line("ack", `ts ${ack.ts}: ${ack.text}`, { ack }),
     sendFailed: (error: { readonly _tag: string; readonly message: string }) =>

@@ -6,20 +6,64 @@
  *
  * @since 0.1.0
  */
-import { Cause, Config, Deferred, Duration, Effect, Fiber, FiberId, Logger, LogLevel, Option, Stream } from "effect"
-import { RtmSession, Slack } from "../index.js"
+import {
+  Cause,
+  Clock,
+  Config,
+  Deferred,
+  Duration,
+  Effect,
+  Fiber,
+  FiberId,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Schedule,
+  Stream
+} from "effect"
+import { RtmSession, RtmSessionError, Slack, SlackConfig, SlackError } from "../index.js"
 import { FakeSlack } from "../testing/index.js"
-import { type CliOptions, MissingToken, parse, usage } from "./cli.js"
+import { type CliOptions, MissingToken, NotConnected, parse, usage } from "./cli.js"
 import { nameOf, playScript, replyTo } from "./demo.js"
-import { makePrinter, makeTally, type Names } from "./report.js"
+import { describeAttempt, makePrinter, makeTally, type Names } from "./report.js"
 
-/** Runs one session until `stop` or `duration`, printing as it goes, then prints the summary. */
+/**
+ * The Node layers from the environment, with no retries inside a Web API
+ * call: the session's own reconnect loop retries, so that each failed
+ * attempt is seen (and shown) as it happens.
+ */
+const liveLayer = Layer.unwrapEffect(
+  Effect.map(SlackConfig.options, (options) => Slack.layer({ ...options, retry: Schedule.stop }))
+)
+
+/** Runs one session until `stop` (Ctrl-C, or `--duration` from the start), printing as it goes, then prints the summary. */
 const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, demo: Option.Option<FakeSlack.Service>) =>
   Effect.scoped(Effect.gen(function*() {
     const printer = makePrinter(options.json, names)
     const tally = makeTally()
+    const startedAt = yield* Clock.currentTimeMillis
+    const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
+    if (limit !== undefined) yield* Effect.forkScoped(Effect.delay(Deferred.succeed(stop, void 0), limit))
+    // Until the first hello, each failed attempt is shown with the wait before the next.
+    const connecting = { attempts: 0, last: undefined as string | undefined, done: false }
+    const reconnect = Schedule.identity<RtmSessionError.Disconnected>().pipe(
+      Schedule.intersect(RtmSession.defaultReconnect),
+      Schedule.modifyDelayEffect(([cause], delay) => {
+        if (connecting.done) return Effect.succeed(delay)
+        connecting.attempts++
+        connecting.last = describeAttempt(cause)
+        const wait = cause.error === undefined ? delay : Duration.max(delay, SlackError.retryAfterOf(cause.error))
+        return Effect.as(printer.stillConnecting(cause, connecting.attempts, wait), delay)
+      })
+    )
+    const notConnected = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      new NotConnected({ seconds: Math.round((now - startedAt) / 100) / 10, last: connecting.last }))
     yield* printer.state(RtmSession.SessionState.Connecting())
-    const session = yield* RtmSession.make({ connect: { batch_presence_aware: true } })
+    const session = yield* RtmSession.make({ connect: { batch_presence_aware: true }, reconnect }).pipe(
+      Effect.raceFirst(Effect.zipRight(Deferred.await(stop), notConnected))
+    )
+    connecting.done = true
     const connected = yield* session.state.pipe(Stream.runHead, Effect.map(Option.getOrThrow))
     const selfId = connected._tag === "Connected" ? connected.self.id : ""
     yield* session.state.pipe(
@@ -47,11 +91,7 @@ const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, d
       Effect.forkScoped
     )
     if (Option.isSome(demo)) yield* Effect.forkScoped(playScript(demo.value, options.duration ?? Duration.seconds(15)))
-    const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
-    yield* Effect.raceFirst(
-      limit === undefined ? Deferred.await(stop) : Effect.race(Deferred.await(stop), Effect.sleep(limit)),
-      Fiber.join(consumer)
-    )
+    yield* Effect.raceFirst(Deferred.await(stop), Fiber.join(consumer))
     const roundTrip = yield* session.ping().pipe(Effect.timeout("2 seconds"), Effect.option)
     yield* printer.summary(tally.summary(Option.getOrUndefined(Option.map(roundTrip, Duration.toMillis))))
   }))
@@ -68,7 +108,7 @@ const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
         yield* run(options, nameOf, stop, Option.some(fake))
       }).pipe(Effect.provide(FakeSlack.layer()))
     }
-    return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(Slack.layerConfig))
+    return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(liveLayer))
   }).pipe(Effect.provide(Logger.minimumLogLevel(LogLevel.None)))
 
 const stop = Deferred.unsafeMake<void>(FiberId.none)
@@ -86,5 +126,6 @@ fiber.addObserver((exit) => {
     return
   }
   console.error(`slack-rtm: ${failure.value.message}`)
-  process.exitCode = failure.value._tag === "UsageError" || failure.value._tag === "MissingToken" ? 2 : 1
+  const tag = failure.value._tag
+  process.exitCode = tag === "UsageError" || tag === "MissingToken" || tag === "InvalidSlackConfig" ? 2 : 1
 })

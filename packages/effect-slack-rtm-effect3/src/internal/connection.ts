@@ -13,7 +13,7 @@
 import { Socket } from "@effect/platform"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
-import type { Disconnected } from "../RtmSessionError.js"
+import { type Disconnected, InvalidSocketUrl, InvalidWebSocketConstructor } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
 /** Why a connection ended, before the session judges whether it was stable. */
@@ -27,10 +27,10 @@ export interface Connection {
   readonly drop: (drop: Drop) => void
 }
 
-/** What a connection reports to its session. */
+/** What a connection reports to its session, with the length of the frame each came in (characters or bytes). */
 export interface Handlers {
-  readonly onEvent: (event: RtmEvent) => void
-  readonly onReply: (reply: Reply) => void
+  readonly onEvent: (event: RtmEvent, size: number) => void
+  readonly onReply: (reply: Reply, size: number) => void
   /**
    * Called once, synchronously, when a connection that has said `hello`
    * ends. (Before `hello`, its end fails `open` instead.)
@@ -44,9 +44,36 @@ const messageOf = (cause: unknown): string | undefined => {
   return typeof message === "string" && message !== "" ? message : undefined
 }
 
-const socketError = (stage: "open" | "read", cause: unknown): Drop => {
+const socketError = (stage: "open" | "read", cause: unknown, quote: (text: string) => string): Drop => {
+  // `ws` refuses a frame over its `maxPayload` with this code, and closes the socket with 1009.
+  if ((cause as { error?: { code?: unknown } } | null)?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+    return { reason: "frame_too_large", detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009" }
+  }
   const message = messageOf(cause)
-  return { reason: "socket_error", detail: `${stage} error${message ? `: ${message}` : ""}` }
+  return { reason: "socket_error", detail: quote(`${stage} error${message ? `: ${message}` : ""}`) }
+}
+
+/** Whether a plain `ws:` socket to `hostname` (as `URL` writes it) stays on this machine. */
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/**
+ * Checks a socket URL before anything opens it. One that does not parse is
+ * a failed open, as the constructor would report it, and worth another
+ * `rtm.connect`; one that parses to anything but `wss:`, or `ws:` to a
+ * loopback host, is refused for good (`ws+unix:`, say, would open a local
+ * socket file).
+ */
+const checkUrl = (url: string, quote: (text: string) => string): Effect.Effect<void, Drop | InvalidSocketUrl> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Effect.fail({ reason: "socket_error", detail: quote(`open error: Invalid URL: ${url}`) })
+  }
+  return parsed.protocol === "wss:" || (parsed.protocol === "ws:" && isLoopback(parsed.hostname))
+    ? Effect.void
+    : Effect.fail(new InvalidSocketUrl({ url: quote(url) }))
 }
 
 /** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`. */
@@ -112,14 +139,25 @@ const release = (ws: globalThis.WebSocket, graceful: boolean) => {
 /**
  * Opens `url` and waits for `hello` within `helloTimeout`. The socket lives
  * as long as the scope; closing the scope closes it. Once open, the
- * connection's end is reported to `handlers.onDrop`.
+ * connection's end is reported to `handlers.onDrop`. Whatever a drop's
+ * detail quotes of the server (or of the URL) goes through `quote`.
  */
 export const open = (
   url: string,
-  options: { readonly helloTimeout: Duration.Duration; readonly graceful: () => boolean },
+  options: {
+    readonly helloTimeout: Duration.Duration
+    readonly graceful: () => boolean
+    readonly quote: (text: string) => string
+  },
   handlers: Handlers
-): Effect.Effect<Connection, Drop, Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<
+  Connection,
+  Drop | InvalidSocketUrl | InvalidWebSocketConstructor,
+  Socket.WebSocketConstructor | Scope.Scope
+> =>
   Effect.gen(function*() {
+    const quote = options.quote
+    yield* checkUrl(url, quote)
     /** Completed with the first reason the connection ends for. */
     const closed = yield* Deferred.make<never, Drop>()
     const hello = yield* Deferred.make<void>()
@@ -133,9 +171,9 @@ export const open = (
       if (established) handlers.onDrop(reason)
     }
 
-    const route = (data: string | Uint8Array) => {
+    const route = (data: string | Uint8Array, size: number) => {
       const frame = decodeFrame(data)
-      if (frame._tag === "Reply") return handlers.onReply(frame)
+      if (frame._tag === "Reply") return handlers.onReply(frame, size)
       const event = frame.event
       switch (event.type) {
         case "hello":
@@ -149,18 +187,20 @@ export const open = (
           drop({ reason: "team_migration", detail: "the workspace is migrating" })
           break
         case "error":
-          if (!helloSeen) drop({ reason: "server_error", detail: `${event.error.code} ${event.error.msg}` })
+          if (!helloSeen) drop({ reason: "server_error", detail: quote(`${event.error.code} ${event.error.msg}`) })
           break
       }
-      handlers.onEvent(event)
+      handlers.onEvent(event, size)
     }
 
     const onFrame = (data: string | Uint8Array) => {
+      const size = typeof data === "string" ? data.length : data.byteLength
       try {
-        route(data)
+        route(data, size)
       } catch (error) {
         // Nothing a frame holds may escape into the socket's callback and crash the process.
-        handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
+        const reason = quote(`could not be handled: ${messageOf(error)}`)
+        handlers.onEvent({ type: "undecodable", frame: data, reason }, size)
       }
     }
 
@@ -170,18 +210,25 @@ export const open = (
     // connection's fiber, which closes this scope, would keep them, each connection adding to the last.
     const ws = yield* Effect.try({
       try: () => make(url),
-      // A URL the constructor refuses is a failed open, not a crash.
-      catch: (cause) => socketError("open", cause)
+      // The URL was checked, so a TypeError is the constructor's own fault; anything else is a failed open.
+      catch: (cause) =>
+        cause instanceof TypeError
+          ? new InvalidWebSocketConstructor({ reason: quote(`it threw ${cause.message}`) })
+          : socketError("open", cause, quote)
     }).pipe(
+      Effect.filterOrFail(
+        (ws) => typeof (ws as Partial<globalThis.WebSocket> | undefined)?.addEventListener === "function",
+        () => new InvalidWebSocketConstructor({ reason: "it returned no WebSocket" })
+      ),
       Effect.tap((ws) => Scope.addFinalizer(scope, Effect.suspend(() => release(ws, options.graceful())))),
       Effect.uninterruptible
     )
     let opened = ws.readyState === 1
     ws.addEventListener("open", () => void (opened = true), { once: true })
     // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
-    ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event)))
+    ws.addEventListener("error", (event) => drop(socketError(opened ? "read" : "open", event, quote)))
     ws.addEventListener("close", (event: CloseEvent) =>
-      drop({ reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` }))
+      drop({ reason: "closed", detail: quote(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`) }))
     listen(ws, onFrame)
 
     yield* Deferred.await(hello).pipe(
@@ -208,7 +255,7 @@ export const open = (
         ws.send(text)
         return true
       } catch (error) {
-        drop({ reason: "socket_error", detail: `write failed: ${messageOf(error) ?? "unknown error"}` })
+        drop({ reason: "socket_error", detail: quote(`write failed: ${messageOf(error) ?? "unknown error"}`) })
         return false
       }
     }

@@ -14,11 +14,13 @@
  * @internal
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
+import { quote } from "./quote.js"
 import {
   AckTimeout,
   DeliveryUnknown,
   type Disconnected,
   FrameTooLarge,
+  InvalidFrame,
   type SendError,
   SendQueueFull,
   SendRejected,
@@ -39,7 +41,8 @@ export type Frame = Readonly<Record<string, unknown>>
 
 /** One frame on its way out. */
 interface Outgoing {
-  readonly frame: Frame
+  /** The frame as JSON, written once, with the placeholder id of {@link encode}. */
+  readonly text: string
   /** Whether the sender waits for a reply (`reply_to`) to this frame. */
   readonly awaitsReply: boolean
   /** Completed with the frame's id once it is written. */
@@ -54,14 +57,33 @@ interface Outgoing {
  */
 export type Write = (text: string) => boolean
 
+/** What ends every encoded frame: its id, last, as a placeholder that {@link withId} fills in. */
+const placeholder = "\"id\":0}"
+
 /**
- * Fails with `FrameTooLarge` if `frame`, as JSON with its id, would exceed
- * Slack's limit.
+ * Writes `frame` as JSON, once, with `"id":0` as its last key (any `id` of
+ * its own is left out: the session's wins). Fails with `InvalidFrame` if it
+ * cannot be written as a JSON object (a BigInt, a cycle, a `toJSON` that
+ * throws), and with `FrameTooLarge` if it would exceed Slack's limit with
+ * the longest id.
  */
-const checkSize = (frame: Frame): Effect.Effect<void, FrameTooLarge> => {
-  const bytes = Buffer.byteLength(JSON.stringify(frame)) + widestId.length + 6
-  return bytes > frameLimitBytes ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes })) : Effect.void
+const encode = (frame: Frame): Effect.Effect<string, InvalidFrame | FrameTooLarge> => {
+  let text: unknown
+  try {
+    const { id: _, ...fields } = frame
+    text = JSON.stringify({ ...fields, id: 0 })
+  } catch (error) {
+    return Effect.fail(new InvalidFrame({ reason: quote(error instanceof Error ? error.message : "a value was thrown") }))
+  }
+  if (typeof text !== "string" || !text.endsWith(placeholder)) {
+    return Effect.fail(new InvalidFrame({ reason: "it is not written as a JSON object" }))
+  }
+  const bytes = Buffer.byteLength(text) - 1 + widestId.length
+  return bytes > frameLimitBytes ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes })) : Effect.succeed(text)
 }
+
+/** An encoded frame with its id. */
+const withId = (text: string, id: number) => `${text.slice(0, -2)}${id}}`
 
 /**
  * A token bucket: `limit` tokens, refilled continuously at `limit` per
@@ -99,6 +121,8 @@ export const make = (options: {
   readonly rateLimit: RateLimit
   readonly connection: () => Write | undefined
   readonly whenConnected: Effect.Effect<void>
+  /** Quotes server text into an error. */
+  readonly quote: (text: string) => string
 }) =>
   Effect.gen(function*() {
     const queued: Array<Outgoing> = []
@@ -123,7 +147,7 @@ export const make = (options: {
       const id = nextId
       // Registered before the write: a reply may come back before `write` returns (the in-memory fake does that).
       if (item.awaitsReply) pending.set(id, item)
-      const wrote = write(JSON.stringify({ ...item.frame, id }))
+      const wrote = write(withId(item.text, id))
       if (!wrote && !registerIfRefused) {
         pending.delete(id)
         return undefined
@@ -133,11 +157,11 @@ export const make = (options: {
       return id
     }
 
-    const newItem = (frame: Frame, awaitsReply: boolean) =>
+    const newItem = (text: string, awaitsReply: boolean) =>
       Effect.all({
         written: Deferred.make<number, SendError>(),
         reply: Deferred.make<ReplyFrame, SendError>()
-      }).pipe(Effect.map(({ reply, written }): Outgoing => ({ frame, awaitsReply, written, reply })))
+      }).pipe(Effect.map(({ reply, written }): Outgoing => ({ text, awaitsReply, written, reply })))
 
     /** Waits for the reply of a written frame, under `timeout`. */
     const awaitReply = (item: Outgoing, id: number, timeout: Duration.Duration) =>
@@ -220,8 +244,7 @@ export const make = (options: {
      */
     const send = (frame: Frame, awaitsReply: boolean) =>
       Effect.gen(function*() {
-        const item = yield* newItem(frame, awaitsReply)
-        yield* checkSize(frame)
+        const item = yield* newItem(yield* encode(frame), awaitsReply)
         // Uninterruptible from the offer to the wait: an interruption in between would leave a queue with no drain.
         const id = yield* Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
@@ -235,17 +258,21 @@ export const make = (options: {
         return { id, reply }
       })
 
+    /** A frame of the session's own (a ping, or presence ids already sent once), which always encodes. */
+    const ownItem = (frame: Frame, awaitsReply: boolean) =>
+      Effect.flatMap(Effect.orDie(encode(frame)), (text) => newItem(text, awaitsReply))
+
     /**
      * Writes a frame at once, ahead of the queue (a ping), and waits for its
      * reply under `timeout`. If the socket cannot take it, the connection is
      * ending, and the frame fails with it (`DeliveryUnknown`).
      */
     const request = (write: Write, frame: Frame, timeout: Duration.Duration) =>
-      Effect.flatMap(newItem(frame, true), (item) => awaitReply(item, writeNow(write, item, true)!, timeout))
+      Effect.flatMap(ownItem(frame, true), (item) => awaitReply(item, writeNow(write, item, true)!, timeout))
 
     /** Writes a frame at once, ahead of the queue (the presence re-subscription), without waiting for a reply. */
     const writeUnqueued = (write: Write, frame: Frame) =>
-      Effect.flatMap(newItem(frame, false), (item) => Effect.sync(() => writeNow(write, item)))
+      Effect.flatMap(ownItem(frame, false), (item) => Effect.sync(() => writeNow(write, item)))
 
     /** Routes a reply to its pending frame. Returns false when none waits for it. */
     const resolve = (replyTo: number, reply: ReplyFrame): boolean => {
@@ -260,7 +287,7 @@ export const make = (options: {
             new SendRejected({
               id: replyTo,
               code: typeof error.code === "number" ? error.code : -1,
-              msg: typeof error.msg === "string" ? error.msg : "(Slack gave no message)"
+              msg: typeof error.msg === "string" ? options.quote(error.msg) : "(Slack gave no message)"
             })
           )
         )

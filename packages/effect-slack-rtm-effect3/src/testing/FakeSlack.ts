@@ -13,7 +13,7 @@ import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
 import * as Timestamps from "./internal/timestamps.js"
-import type { Options } from "../SlackConfig.js"
+import type { InvalidSlackConfig, Options } from "../SlackConfig.js"
 
 /**
  * One scripted answer of the Web API.
@@ -326,8 +326,8 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
  * @since 0.1.0
  */
 export const layer = (
-  options: Partial<Options> = {}
-): Layer.Layer<FakeSlack | Slack.Services> =>
+  options: Partial<Slack.Options> = {}
+): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> =>
   Layer.unwrapEffect(
     Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
   ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make())))

@@ -145,7 +145,7 @@ export const layer: Layer.Layer<SlackTest | SlackWebApi | Socket.WebSocketConstr
           if (failure !== undefined) {
             return Effect.fail(fromCode(method, failure.code, Duration.decode(failure.retryAfter ?? 0)))
           }
-          const body = { url: `memory://rtm/${calls.length}`, ...identity }
+          const body = { url: `wss://memory.slack.test/rtm/${calls.length}`, ...identity }
           return Effect.orDie(Schema.decodeUnknown(response)(body))
         })
     })
