@@ -103,7 +103,9 @@ const wrongValue = (rng: Prng, kind: Kind, maxDepth: number): Json => {
     () => randomString(rng)
   ]
   const excluded = kind === "string" ? 7 : kind === "number" ? [0, 1] : 5
-  const allowed = candidates.filter((_, index) => Array.isArray(excluded) ? !excluded.includes(index) : index !== excluded)
+  const allowed = candidates.filter((_, index) =>
+    Array.isArray(excluded) ? !excluded.includes(index) : index !== excluded
+  )
   return rng.pick(allowed)()
 }
 
@@ -138,21 +140,68 @@ const conversation = { id: "C1", name: "general", created: 1_700_000_000, creato
 const samples: ReadonlyArray<Sample> = [
   {
     type: "message",
-    fields: { channel: "C1", ts: "1.000001", user: "U1", text: "hi", thread_ts: "1.000000", edited: { user: "U1", ts: "2.0" } },
+    fields: {
+      channel: "C1",
+      ts: "1.000001",
+      user: "U1",
+      text: "hi",
+      thread_ts: "1.000000",
+      edited: { user: "U1", ts: "2.0" }
+    },
     typed: { channel: "string", ts: "string", user: "string", text: "string", thread_ts: "string", edited: "object" },
     required: ["channel", "ts"]
   },
-  { type: "presence_change", fields: { user: "U1", presence: "away" }, typed: { user: "string", presence: "string" }, required: ["presence"] },
-  { type: "manual_presence_change", fields: { presence: "active" }, typed: { presence: "string" }, required: ["presence"] },
-  { type: "user_typing", fields: { channel: "C1", user: "U1" }, typed: { channel: "string", user: "string" }, required: ["channel", "user"] },
+  {
+    type: "presence_change",
+    fields: { user: "U1", presence: "away" },
+    typed: { user: "string", presence: "string" },
+    required: ["presence"]
+  },
+  {
+    type: "manual_presence_change",
+    fields: { presence: "active" },
+    typed: { presence: "string" },
+    required: ["presence"]
+  },
+  {
+    type: "user_typing",
+    fields: { channel: "C1", user: "U1" },
+    typed: { channel: "string", user: "string" },
+    required: ["channel", "user"]
+  },
   { type: "reconnect_url", fields: { url: "wss://example.test/x" }, typed: { url: "string" }, required: [] },
   { type: "error", fields: { error: { code: 1, msg: "oops" } }, typed: { error: "object" }, required: ["error"] },
-  { type: "channel_created", fields: { channel: conversation, user: "U1" }, typed: { channel: "object", user: "string" }, required: ["channel"] },
+  {
+    type: "channel_created",
+    fields: { channel: conversation, user: "U1" },
+    typed: { channel: "object", user: "string" },
+    required: ["channel"]
+  },
   { type: "group_joined", fields: { channel: conversation }, typed: { channel: "object" }, required: ["channel"] },
-  { type: "channel_left", fields: { channel: "C1", actor_id: "U2" }, typed: { channel: "string", actor_id: "string" }, required: ["channel"] },
-  { type: "im_close", fields: { channel: "D1", user: "U1" }, typed: { channel: "string", user: "string" }, required: ["channel"] },
-  { type: "channel_marked", fields: { channel: "C1", ts: "1.0" }, typed: { channel: "string", ts: "string" }, required: ["channel", "ts"] },
-  { type: "channel_history_changed", fields: { latest: "1.0", ts: "1.0", event_ts: "1.0" }, typed: { latest: "string", ts: "string", event_ts: "string" }, required: [] },
+  {
+    type: "channel_left",
+    fields: { channel: "C1", actor_id: "U2" },
+    typed: { channel: "string", actor_id: "string" },
+    required: ["channel"]
+  },
+  {
+    type: "im_close",
+    fields: { channel: "D1", user: "U1" },
+    typed: { channel: "string", user: "string" },
+    required: ["channel"]
+  },
+  {
+    type: "channel_marked",
+    fields: { channel: "C1", ts: "1.0" },
+    typed: { channel: "string", ts: "string" },
+    required: ["channel", "ts"]
+  },
+  {
+    type: "channel_history_changed",
+    fields: { latest: "1.0", ts: "1.0", event_ts: "1.0" },
+    typed: { latest: "string", ts: "string", event_ts: "string" },
+    required: []
+  },
   {
     type: "member_joined_channel",
     fields: { user: "U1", channel: "C1", channel_type: "C", inviter: "U2" },
@@ -165,11 +214,26 @@ const samples: ReadonlyArray<Sample> = [
     typed: { user: "string", reaction: "string", item: "object", event_ts: "string" },
     required: ["user", "reaction", "item"]
   },
-  { type: "dnd_updated", fields: { user: "U1", dnd_status: { dnd_enabled: true, next_dnd_start_ts: 1 } }, typed: { user: "string", dnd_status: "object" }, required: ["user", "dnd_status"] },
-  { type: "user_change", fields: { user: { id: "U1", name: "bob" }, cache_ts: 1 }, typed: { user: "object", cache_ts: "number" }, required: ["user"] },
+  {
+    type: "dnd_updated",
+    fields: { user: "U1", dnd_status: { dnd_enabled: true, next_dnd_start_ts: 1 } },
+    typed: { user: "string", dnd_status: "object" },
+    required: ["user", "dnd_status"]
+  },
+  {
+    type: "user_change",
+    fields: { user: { id: "U1", name: "bob" }, cache_ts: 1 },
+    typed: { user: "object", cache_ts: "number" },
+    required: ["user"]
+  },
   { type: "team_join", fields: { user: { id: "U3" } }, typed: { user: "object" }, required: ["user"] },
   { type: "pref_change", fields: { name: "theme", value: "dark" }, typed: { name: "string" }, required: ["name"] },
-  { type: "im_created", fields: { channel: { id: "D1" }, user: "U1" }, typed: { channel: "object", user: "string" }, required: ["channel"] },
+  {
+    type: "im_created",
+    fields: { channel: { id: "D1" }, user: "U1" },
+    typed: { channel: "object", user: "string" },
+    required: ["channel"]
+  },
   { type: "hello", fields: {}, typed: {}, required: [] }
 ]
 
@@ -272,11 +336,19 @@ export const frameCase = (
   const roll = rng.next()
   if (options.reconnects && roll < 0.002) {
     const sample = rng.pick(reconnecting)
-    return { category: "reconnecting event", frame: eventText(sample.type, withExtras(rng, sample.fields, 3)), valid: true }
+    return {
+      category: "reconnecting event",
+      frame: eventText(sample.type, withExtras(rng, sample.fields, 3)),
+      valid: true
+    }
   }
   if (roll < 0.25) {
     const sample = rng.pick(samples)
-    return { category: "valid documented event", frame: eventText(sample.type, withExtras(rng, sample.fields, maxDepth)), valid: true }
+    return {
+      category: "valid documented event",
+      frame: eventText(sample.type, withExtras(rng, sample.fields, maxDepth)),
+      valid: true
+    }
   }
   if (roll < 0.45) {
     const sample = rng.pick(samples.filter((s) => Object.keys(s.typed).length > 0))
@@ -364,11 +436,23 @@ export const frameCase = (
     const depth = rng.int(Math.min(100, maxDepth), maxDepth)
     const nested = deep(rng, depth)
     const frame = rng.pick<() => FrameCase>([
-      () => ({ category: "deep nesting", frame: toJson({ type: "message", channel: "C1", ts: "1.0", x_deep: nested }), valid: true }),
-      () => ({ category: "deep nesting", frame: toJson({ type: "message", channel: nested, ts: "1.0" }), valid: false }),
+      () => ({
+        category: "deep nesting",
+        frame: toJson({ type: "message", channel: "C1", ts: "1.0", x_deep: nested }),
+        valid: true
+      }),
+      () => ({
+        category: "deep nesting",
+        frame: toJson({ type: "message", channel: nested, ts: "1.0" }),
+        valid: false
+      }),
       () => ({ category: "deep nesting", frame: toJson({ type: "custom_deep", payload: nested }) }),
       () => ({ category: "deep nesting", frame: nested.text }),
-      () => ({ category: "deep nesting", frame: toJson({ type: "user_change", user: { id: "U1", profile: nested } }), valid: true })
+      () => ({
+        category: "deep nesting",
+        frame: toJson({ type: "user_change", user: { id: "U1", profile: nested } }),
+        valid: true
+      })
     ])()
     return frame
   }
@@ -380,7 +464,11 @@ export const frameCase = (
         frame: toJson({ type: "message", channel: "C1", ts: "1.0", text: surrogate }),
         valid: true
       }),
-      () => ({ category: "lone surrogates", frame: "{\"type\":\"message\",\"channel\":\"C1\",\"ts\":\"1.0\",\"text\":\"\\ud800\"}", valid: true }),
+      () => ({
+        category: "lone surrogates",
+        frame: "{\"type\":\"message\",\"channel\":\"C1\",\"ts\":\"1.0\",\"text\":\"\\ud800\"}",
+        valid: true
+      }),
       () => ({ category: "lone surrogates", frame: toJson({ type: `odd${surrogate}` }) })
     ])()
   }
@@ -400,8 +488,15 @@ export const frameCase = (
       frame: "{\"type\":\"message\",\"channel\":\"C1\",\"ts\":\"1\",\"type\":\"user_typing\",\"user\":\"U1\"}",
       valid: true
     }),
-    () => ({ category: "prototype keys", frame: "{\"type\":\"message\",\"channel\":\"C1\",\"ts\":\"1\",\"__proto__\":{\"polluted\":true}}", valid: true }),
-    () => ({ category: "prototype keys", frame: "{\"__proto__\":{\"type\":\"message\"},\"constructor\":{\"prototype\":{}}}" })
+    () => ({
+      category: "prototype keys",
+      frame: "{\"type\":\"message\",\"channel\":\"C1\",\"ts\":\"1\",\"__proto__\":{\"polluted\":true}}",
+      valid: true
+    }),
+    () => ({
+      category: "prototype keys",
+      frame: "{\"__proto__\":{\"type\":\"message\"},\"constructor\":{\"prototype\":{}}}"
+    })
   ])()
 }
 
@@ -422,7 +517,9 @@ export interface FrameFuzzReport {
   /** Frames accounted for as the event the oracle predicted. */
   readonly accounted: number
   /** Frames whose event was missing or not the predicted one (the first few). */
-  readonly mismatches: ReadonlyArray<{ readonly index: number; readonly category: string; readonly expected: Expected; readonly got: string }>
+  readonly mismatches: ReadonlyArray<
+    { readonly index: number; readonly category: string; readonly expected: Expected; readonly got: string }
+  >
   readonly mismatchCount: number
   /** Reconnects that `goodbye` / `team_migration_started` frames caused. */
   readonly reconnects: number
@@ -489,7 +586,12 @@ export const runFrameFuzz = (options: {
       if (!matches(event, expected)) {
         mismatchCount++
         if (mismatches.length < 10) {
-          mismatches.push({ index, category, expected, got: event === undefined ? "nothing" : JSON.stringify(event).slice(0, 200) })
+          mismatches.push({
+            index,
+            category,
+            expected,
+            got: event === undefined ? "nothing" : JSON.stringify(event).slice(0, 200)
+          })
         }
       }
     })
@@ -572,9 +674,17 @@ const printable = (rng: Prng, length: number) => {
   return text
 }
 
-const goodSuccess = { ok: true, url: "wss://example.test/rtm", team: { id: "T1", name: "Team", domain: "team" }, self: { id: "U1", name: "bot" } }
+const goodSuccess = {
+  ok: true,
+  url: "wss://example.test/rtm",
+  team: { id: "T1", name: "Team", domain: "team" },
+  self: { id: "U1", name: "bot" }
+}
 
-const bodyOf = (rng: Prng, maxDepth: number): { readonly category: string; readonly body: string | Uint8Array; readonly valid?: boolean } => {
+const bodyOf = (
+  rng: Prng,
+  maxDepth: number
+): { readonly category: string; readonly body: string | Uint8Array; readonly valid?: boolean } => {
   const roll = rng.next()
   if (roll < 0.2) {
     return { category: "valid success", body: toJson(withExtras(rng, goodSuccess, maxDepth)), valid: true }
@@ -583,9 +693,9 @@ const bodyOf = (rng: Prng, maxDepth: number): { readonly category: string; reado
     const field = rng.pick(["url", "team", "self"] as const)
     const broken: Record<string, Json> = { ...goodSuccess }
     if (rng.chance(0.3)) delete broken[field]
-    else broken[field] = field === "url" ? wrongValue(rng, "string", maxDepth) : rng.chance(0.5)
-      ? wrongValue(rng, "object", maxDepth)
-      : { id: wrongValue(rng, "string", maxDepth), name: "x", domain: "y" }
+    else {broken[field] = field === "url" ? wrongValue(rng, "string", maxDepth) : rng.chance(0.5)
+        ? wrongValue(rng, "object", maxDepth)
+        : { id: wrongValue(rng, "string", maxDepth), name: "x", domain: "y" }}
     return { category: "success of the wrong shape", body: toJson(broken), valid: false }
   }
   if (roll < 0.55) {
@@ -606,12 +716,17 @@ const bodyOf = (rng: Prng, maxDepth: number): { readonly category: string; reado
   }
   if (roll < 0.67) {
     const ok = rng.pick<Json>(["true", 1, null, [], {}])
-    return { category: "ok not a boolean", body: rng.chance(0.2) ? toJson({ url: "wss://x" }) : toJson({ ...goodSuccess, ok }) }
+    return {
+      category: "ok not a boolean",
+      body: rng.chance(0.2) ? toJson({ url: "wss://x" }) : toJson({ ...goodSuccess, ok })
+    }
   }
   if (roll < 0.72) {
     return {
       category: "JSON, not an object",
-      body: toJson(rng.pick<() => Json>([() => null, () => 42, () => "ok", () => [], () => true, () => deep(rng, maxDepth)])())
+      body: toJson(
+        rng.pick<() => Json>([() => null, () => 42, () => "ok", () => [], () => true, () => deep(rng, maxDepth)])()
+      )
     }
   }
   if (roll < 0.8) {
@@ -619,7 +734,9 @@ const bodyOf = (rng: Prng, maxDepth: number): { readonly category: string; reado
     return { category: "truncated JSON", body: whole.slice(0, rng.int(0, whole.length - 1)) }
   }
   if (roll < 0.84) return { category: "empty body", body: "" }
-  if (roll < 0.88) return { category: "HTML", body: `<html><body><h1>${printable(rng, rng.int(0, 400))}</h1></body></html>` }
+  if (roll < 0.88) {
+    return { category: "HTML", body: `<html><body><h1>${printable(rng, rng.int(0, 400))}</h1></body></html>` }
+  }
   if (roll < 0.92) {
     return {
       category: "invalid UTF-8",
@@ -631,11 +748,19 @@ const bodyOf = (rng: Prng, maxDepth: number): { readonly category: string; reado
     }
   }
   if (roll < 0.95) {
-    return { category: "huge body", body: toJson({ ...goodSuccess, x_big: "y".repeat(rng.int(100_000, 1_000_000)) }), valid: true }
+    return {
+      category: "huge body",
+      body: toJson({ ...goodSuccess, x_big: "y".repeat(rng.int(100_000, 1_000_000)) }),
+      valid: true
+    }
   }
   return {
     category: "huge numbers",
-    body: toJson({ ...goodSuccess, x_n: new Raw(rng.pick(hugeNumbers)), team: { id: "T1", name: "Team", domain: "team", x: new Raw(rng.pick(hugeNumbers)) } }),
+    body: toJson({
+      ...goodSuccess,
+      x_n: new Raw(rng.pick(hugeNumbers)),
+      team: { id: "T1", name: "Team", domain: "team", x: new Raw(rng.pick(hugeNumbers)) }
+    }),
     valid: true
   }
 }
@@ -694,12 +819,18 @@ const quoted = (text: string) => {
  * `ok: true` must have the method's shape.
  */
 export const httpExpectedFor = (method: "rtm.connect" | "rtm.start", httpCase_: HttpCase): HttpExpected => {
-  if (httpCase_.kind === "transport" || httpCase_.kind === "body error") return { outcome: "error", tag: "NetworkError" }
+  if (httpCase_.kind === "transport" || httpCase_.kind === "body error") {
+    return { outcome: "error", tag: "NetworkError" }
+  }
   if (httpCase_.kind === "hang") return { outcome: "error", tag: "AttemptTimeout" }
   const { body, status } = httpCase_
   if (status === 429) return { outcome: "error", tag: "Ratelimited", code: "ratelimited" }
   if (status < 200 || status >= 300) return { outcome: "error", tag: "HttpStatusError", status }
-  const text = body === null ? "" : typeof body === "string" ? body.replace(/^\uFEFF/, "") : new TextDecoder().decode(body)
+  const text = body === null
+    ? ""
+    : typeof body === "string"
+    ? body.replace(/^\uFEFF/, "")
+    : new TextDecoder().decode(body)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -734,7 +865,9 @@ export interface HttpFuzzReport {
   readonly defects: number
   readonly defectSamples: ReadonlyArray<string>
   /** Outcomes the oracle did not predict (the first few). */
-  readonly mismatches: ReadonlyArray<{ readonly index: number; readonly category: string; readonly expected: HttpExpected; readonly got: string }>
+  readonly mismatches: ReadonlyArray<
+    { readonly index: number; readonly category: string; readonly expected: HttpExpected; readonly got: string }
+  >
   readonly mismatchCount: number
   /** Error messages that held the token: 0 expected. */
   readonly tokenLeaks: number
@@ -744,7 +877,9 @@ export interface HttpFuzzReport {
 const errorBody = (body: string | Uint8Array | null) =>
   new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(typeof body === "string" ? new TextEncoder().encode(body.slice(0, 10)) : new Uint8Array([0x7b]))
+      controller.enqueue(
+        typeof body === "string" ? new TextEncoder().encode(body.slice(0, 10)) : new Uint8Array([0x7b])
+      )
       controller.error(new Error("connection reset while reading"))
     }
   })
@@ -779,7 +914,10 @@ export const runHttpFuzz = (options: {
             ? scripted.body
             : new Uint8Array(scripted.body)
           return Effect.sync(() =>
-            HttpClientResponse.fromWeb(request, new Response(body, { status: scripted.status, headers: scripted.headers }))
+            HttpClientResponse.fromWeb(
+              request,
+              new Response(body, { status: scripted.status, headers: scripted.headers })
+            )
           )
         }
       }
@@ -825,16 +963,22 @@ export const runHttpFuzz = (options: {
           : expected.outcome === "success or MalformedResponse" && error._tag === "MalformedResponse"
         if (!ok) {
           mismatchCount++
-          if (mismatches.length < 10) mismatches.push({ index, category: current.category, expected, got: error.message.slice(0, 200) })
+          if (mismatches.length < 10) {
+            mismatches.push({ index, category: current.category, expected, got: error.message.slice(0, 200) })
+          }
         }
       } else {
         got = Cause.isDie(exit.cause) ? "defect" : "other cause"
         defects++
-        if (defectSamples.length < 5) defectSamples.push(`${current.category}: ${Cause.pretty(exit.cause).slice(0, 300)}`)
+        if (defectSamples.length < 5) {
+          defectSamples.push(`${current.category}: ${Cause.pretty(exit.cause).slice(0, 300)}`)
+        }
       }
       if (got === "success" && expected.outcome === "error") {
         mismatchCount++
-        if (mismatches.length < 10) mismatches.push({ index, category: current.category, expected, got })
+        if (mismatches.length < 10) {
+          mismatches.push({ index, category: current.category, expected, got })
+        }
       }
       outcomes[got] = (outcomes[got] ?? 0) + 1
     }

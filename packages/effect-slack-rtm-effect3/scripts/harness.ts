@@ -250,7 +250,9 @@ export const countProcessFaults = () => {
   })
   process.on("uncaughtException", (error) => {
     faults.uncaughtException++
-    if (faults.samples.length < 5) faults.samples.push(`uncaughtException: ${(error.stack ?? String(error)).slice(0, 500)}`)
+    if (faults.samples.length < 5) {
+      faults.samples.push(`uncaughtException: ${(error.stack ?? String(error)).slice(0, 500)}`)
+    }
   })
   return faults
 }

@@ -27,7 +27,6 @@ import * as Slack from "../src/Slack.js"
 import * as FakeSlack from "../src/testing/FakeSlack.js"
 import { capturingLogger, countProcessFaults, numericArg, prng, waitUntil } from "./harness.js"
 
-
 const settings = {
   reconnects: numericArg("reconnects", 200),
   messages: numericArg("messages", 2_000),
@@ -275,8 +274,12 @@ const main = Effect.gen(function*() {
         const reconnectingBefore = counters.reconnecting
         const faultAt = Date.now()
         const applied = yield* inject(server, kind, () => counters.reconnecting).pipe(
-          Effect.zipRight(waitUntil(`connected again after ${kind}`, () =>
-            counters.reconnecting > reconnectingBefore && counters.connected > connectedBefore)),
+          Effect.zipRight(
+            waitUntil(
+              `connected again after ${kind}`,
+              () => counters.reconnecting > reconnectingBefore && counters.connected > connectedBefore
+            )
+          ),
           Effect.timeout("20 seconds"),
           Effect.catchAllDefect(() => Effect.fail("stuck")),
           Effect.either
@@ -359,37 +362,79 @@ const hung = r.outcomes["hung (no outcome within 30 s)"] ?? 0
 const heapGrowth = r.warm === undefined ? Number.NaN : r.endOpen.heap - r.warm.heap
 
 const checks: Array<[string, boolean]> = [
-  [`${settings.reconnects} faults injected, none stuck`, Object.values(r.injected).reduce((a, b) => a + b, 0) === settings.reconnects && r.stuck === 0],
-  [`every connection-ending fault reconnected (Reconnecting states ≥ ${settings.reconnects})`, r.counters.reconnecting >= settings.reconnects],
-  [`${settings.messages} sends, each acked or a typed error`, sends === settings.messages && hung === 0 && (r.outcomes["acked with another text"] ?? 0) === 0],
+  [
+    `${settings.reconnects} faults injected, none stuck`,
+    Object.values(r.injected).reduce((a, b) => a + b, 0) === settings.reconnects && r.stuck === 0
+  ],
+  [
+    `every connection-ending fault reconnected (Reconnecting states ≥ ${settings.reconnects})`,
+    r.counters.reconnecting >= settings.reconnects
+  ],
+  [
+    `${settings.messages} sends, each acked or a typed error`,
+    sends === settings.messages && hung === 0 && (r.outcomes["acked with another text"] ?? 0) === 0
+  ],
   ["no send acked twice, no message on the server twice", r.duplicateAcks === 0 && r.duplicatesOnServer === 0],
   ["every acked message reached the server", acked <= r.messagesOnServer],
-  ["zero unhandled errors", r.logs.counts.unhandled === 0 && processFaults.unhandledRejection === 0 && processFaults.uncaughtException === 0],
+  [
+    "zero unhandled errors",
+    r.logs.counts.unhandled === 0 && processFaults.unhandledRejection === 0 && processFaults.uncaughtException === 0
+  ],
   ["zero defects in the logs", r.logs.counts.defects === 0],
   ["no log at level Error (the session never ended)", r.logs.counts.errors === 0 && r.counters.closed === 0],
   ["heap after GC within 10 MB of its value after 10 reconnects", Math.abs(heapGrowth) <= 10 * 1024 * 1024],
-  ["sockets and timers at the end equal those after 10 reconnects (session open)", r.warm !== undefined && sameKinds(r.warm.resources, r.endOpen.resources)],
+  [
+    "sockets and timers at the end equal those after 10 reconnects (session open)",
+    r.warm !== undefined && sameKinds(r.warm.resources, r.endOpen.resources)
+  ],
   ["sockets and timers back to the baseline once closed", sameKinds(r.baseline, r.closedResources)]
 ]
 
-console.log(`soak: seed ${settings.seed}, ${settings.reconnects} faults, ${settings.messages} messages, ${(r.millis / 1000).toFixed(1)} s`)
+console.log(
+  `soak: seed ${settings.seed}, ${settings.reconnects} faults, ${settings.messages} messages, ${
+    (r.millis / 1000).toFixed(1)
+  } s`
+)
 console.log(`faults injected: ${JSON.stringify(r.injected)}`)
 console.log(`Reconnecting causes (state stream): ${JSON.stringify(r.causes)}`)
 console.log(`reconnects metric by reason: ${JSON.stringify(r.reconnectsByReason)}`)
 const recovery = r.recoveryMillis.slice().sort((a, b) => a - b)
-const percentile = (p: number) => recovery[Math.min(recovery.length - 1, Math.floor((p / 100) * recovery.length))] ?? Number.NaN
-console.log(`fault to Connected again (ms, timeouts included): p50 ${percentile(50)}, p95 ${percentile(95)}, max ${recovery.at(-1)}`)
-console.log(`sockets opened: ${r.sockets}; Web API requests: ${r.webApiRequests}; events received: ${r.counters.events}`)
+const percentile = (p: number) =>
+  recovery[Math.min(recovery.length - 1, Math.floor((p / 100) * recovery.length))] ?? Number.NaN
+console.log(
+  `fault to Connected again (ms, timeouts included): p50 ${percentile(50)}, p95 ${percentile(95)}, max ${
+    recovery.at(-1)
+  }`
+)
+console.log(
+  `sockets opened: ${r.sockets}; Web API requests: ${r.webApiRequests}; events received: ${r.counters.events}`
+)
 console.log(`send outcomes: ${JSON.stringify(r.outcomes)}`)
 console.log(`messages seen by the server: ${r.messagesOnServer} (duplicates ${r.duplicatesOnServer})`)
 console.log(`logs: ${JSON.stringify(r.logs.counts)}`)
-console.log(`process: unhandledRejection ${processFaults.unhandledRejection}, uncaughtException ${processFaults.uncaughtException}`)
 console.log(
-  `heap after GC: after ${settings.warmAfter} reconnects ${r.warm ? mb(r.warm.heap) : "n/a"}, at the end ${mb(r.endOpen.heap)} (growth ${mb(heapGrowth)}), after close ${mb(r.closedHeap)}`
+  `process: unhandledRejection ${processFaults.unhandledRejection}, uncaughtException ${processFaults.uncaughtException}`
 )
-console.log(`FakeSlack's own records at the end: ${r.framesOnServer} frames and ${r.webApiRequests} requests, ${mb(r.fakeRecords)} as JSON text`)
-console.log(`resources (sockets, timers): baseline ${JSON.stringify(leakKinds(r.baseline))}, after ${settings.warmAfter} reconnects ${JSON.stringify(leakKinds(r.warm?.resources ?? {}))}, end ${JSON.stringify(leakKinds(r.endOpen.resources))}, closed ${JSON.stringify(leakKinds(r.closedResources))}`)
-for (const entry of r.logs.entries.slice(0, 10)) console.log(`problem log: ${entry.level} ${entry.message}${entry.cause ? `\n${entry.cause}` : ""}`)
+console.log(
+  `heap after GC: after ${settings.warmAfter} reconnects ${r.warm ? mb(r.warm.heap) : "n/a"}, at the end ${
+    mb(r.endOpen.heap)
+  } (growth ${mb(heapGrowth)}), after close ${mb(r.closedHeap)}`
+)
+console.log(
+  `FakeSlack's own records at the end: ${r.framesOnServer} frames and ${r.webApiRequests} requests, ${
+    mb(r.fakeRecords)
+  } as JSON text`
+)
+console.log(
+  `resources (sockets, timers): baseline ${
+    JSON.stringify(leakKinds(r.baseline))
+  }, after ${settings.warmAfter} reconnects ${JSON.stringify(leakKinds(r.warm?.resources ?? {}))}, end ${
+    JSON.stringify(leakKinds(r.endOpen.resources))
+  }, closed ${JSON.stringify(leakKinds(r.closedResources))}`
+)
+for (const entry of r.logs.entries.slice(0, 10)) {
+  console.log(`problem log: ${entry.level} ${entry.message}${entry.cause ? `\n${entry.cause}` : ""}`)
+}
 for (const sample of processFaults.samples.slice(0, 10)) console.log(`process: ${sample}`)
 let failed = 0
 for (const [name, ok] of checks) {

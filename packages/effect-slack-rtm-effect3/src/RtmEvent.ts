@@ -40,8 +40,7 @@ const channelEvent = <Type extends string>(type: Type) =>
   event(type, { channel: Schema.String, user: optionalString, actor_id: optionalString, event_ts: optionalString })
 const conversationObjectEvent = <Type extends string>(type: Type) =>
   event(type, { channel: ConversationObject, user: optionalString, event_ts: optionalString })
-const markedEvent = <Type extends string>(type: Type) =>
-  event(type, { channel: Schema.String, ts: Schema.String })
+const markedEvent = <Type extends string>(type: Type) => event(type, { channel: Schema.String, ts: Schema.String })
 const historyChangedEvent = <Type extends string>(type: Type) =>
   event(type, { latest: optionalString, ts: optionalString, event_ts: optionalString })
 const memberEvent = <Type extends string>(type: Type) =>

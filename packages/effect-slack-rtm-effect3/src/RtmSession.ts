@@ -11,13 +11,13 @@ import type { Socket } from "@effect/platform"
 import {
   Cause,
   Clock,
-  ExecutionStrategy,
-  Exit,
   Data,
   Deferred,
   Duration,
   Effect,
   Either,
+  ExecutionStrategy,
+  Exit,
   Mailbox,
   Option,
   Redacted,
@@ -395,7 +395,9 @@ const openSession = (options: Options) =>
       })
       if (!live) return
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
-      yield* Effect.logInfo(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
+      yield* Effect.logInfo(
+        `connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`
+      )
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
       const stillLive = yield* Effect.sync(() => {
         if (link.dropped) return false
@@ -409,7 +411,9 @@ const openSession = (options: Options) =>
       Effect.catchAll((error: SessionError | Connection.Drop) => {
         if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
         if (error._tag === "Disconnected") return Effect.fail(error)
-        if (error._tag === "InvalidSocketUrl" || error._tag === "InvalidWebSocketConstructor" || !isRecoverable(error)) {
+        if (
+          error._tag === "InvalidSocketUrl" || error._tag === "InvalidWebSocketConstructor" || !isRecoverable(error)
+        ) {
           return end(Cause.fail(error))
         }
         return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))

@@ -90,8 +90,7 @@ export const catalogue = {
   },
   missing_scope: {
     connect: true,
-    description:
-      "The token used is not granted the specific scope permissions required to complete this request."
+    description: "The token used is not granted the specific scope permissions required to complete this request."
   },
   no_permission: {
     connect: true,
@@ -107,8 +106,7 @@ export const catalogue = {
   },
   ratelimited: {
     connect: true,
-    description:
-      "The request has been ratelimited. Refer to the Retry-After header for when to retry the request."
+    description: "The request has been ratelimited. Refer to the Retry-After header for when to retry the request."
   },
   request_timeout: {
     connect: true,
@@ -122,8 +120,7 @@ export const catalogue = {
   service_unavailable: { connect: true, description: "The service is temporarily unavailable" },
   team_access_not_granted: {
     connect: true,
-    description:
-      "The token used is not granted the specific workspace access required to complete this request."
+    description: "The token used is not granted the specific workspace access required to complete this request."
   },
   team_added_to_org: {
     connect: true,

@@ -74,7 +74,6 @@ describe("Web API over fetch against FakeSlack on 127.0.0.1", () => {
     }))
 })
 
-
 describe("README example", () => {
   it.live("a revoked token is reported", () =>
     Effect.gen(function*() {

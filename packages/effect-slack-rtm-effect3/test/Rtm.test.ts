@@ -3,7 +3,7 @@ import { Effect, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Rtm from "../src/Rtm.js"
-import { scriptedWebApi, samplesDir } from "./helpers.js"
+import { samplesDir, scriptedWebApi } from "./helpers.js"
 
 const extracted = Path.join(samplesDir, "slack-ruby-client/extracted")
 const javaApi = Path.join(samplesDir, "java-slack-sdk/json-logs/samples/api")

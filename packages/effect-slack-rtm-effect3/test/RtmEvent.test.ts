@@ -49,9 +49,28 @@ describe("RtmEvent samples", () => {
 
   it("decodes the documented ones to their own type, not to unknown", () => {
     const decodedTypes = javaFiles.map((name) => eventOf(Fs.readFileSync(Path.join(javaDir, name), "utf8")).type)
-    for (const type of ["hello", "goodbye", "message", "presence_change", "user_typing", "reconnect_url",
-      "team_migration_started", "error", "channel_joined", "group_joined", "im_created", "member_joined_channel",
-      "member_left_channel", "reaction_added", "reaction_removed", "user_change", "team_join", "dnd_updated"]) {
+    for (
+      const type of [
+        "hello",
+        "goodbye",
+        "message",
+        "presence_change",
+        "user_typing",
+        "reconnect_url",
+        "team_migration_started",
+        "error",
+        "channel_joined",
+        "group_joined",
+        "im_created",
+        "member_joined_channel",
+        "member_left_channel",
+        "reaction_added",
+        "reaction_removed",
+        "user_change",
+        "team_join",
+        "dnd_updated"
+      ]
+    ) {
       expect(decodedTypes).toContain(type)
     }
   })
@@ -64,7 +83,9 @@ describe("decodeFrame", () => {
   })
 
   it("decodes both presence_change shapes", () => {
-    expect(eventOf("{\"type\":\"presence_change\",\"user\":\"U1\",\"presence\":\"away\"}")).toMatchObject({ user: "U1" })
+    expect(eventOf("{\"type\":\"presence_change\",\"user\":\"U1\",\"presence\":\"away\"}")).toMatchObject({
+      user: "U1"
+    })
     expect(eventOf("{\"type\":\"presence_change\",\"users\":[\"U1\",\"U2\"],\"presence\":\"active\"}"))
       .toMatchObject({ users: ["U1", "U2"] })
   })

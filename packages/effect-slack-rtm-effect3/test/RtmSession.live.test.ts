@@ -111,7 +111,13 @@ describe("RtmSession against FakeSlack on 127.0.0.1", () => {
       yield* server.push({ type: "message", channel: 42 })
       yield* server.push(messageEvent("still alive"))
       const events = yield* eventsUntil(session, (event) => (event as { text?: string }).text === "still alive")
-      expect(events.map((event) => event.type)).toEqual(["hello", "undecodable", "undecodable", "undecodable", "message"])
+      expect(events.map((event) => event.type)).toEqual([
+        "hello",
+        "undecodable",
+        "undecodable",
+        "undecodable",
+        "message"
+      ])
       expect(yield* server.connections).toBe(1)
     }).pipe(Effect.provide(fake)))
 

@@ -5,7 +5,20 @@
  */
 import { Socket } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, type Scheduler, Schedule, Scope, Stream, TestClock } from "effect"
+import {
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Schedule,
+  type Scheduler,
+  Scope,
+  Stream,
+  TestClock
+} from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import * as RtmSession from "../src/RtmSession.js"
@@ -135,7 +148,10 @@ describe("RtmSession at awkward moments", () => {
         yield* Fiber.join(ping)
         expect(sockets.length).toBe(3)
         expect(sockets[2]!.sent.map((frame) => frame["type"])).toEqual(["presence_sub", "ping"])
-      }).pipe(Effect.scoped, Effect.provide(scripted(["normal", "closingAfterHello"], (socket) => sockets.push(socket))))
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(scripted(["normal", "closingAfterHello"], (socket) => sockets.push(socket)))
+      )
     }))
 
   it.effect("a send made in an uninterruptible region does not hold up closing the session", () =>
@@ -158,22 +174,29 @@ describe("RtmSession at awkward moments", () => {
       expect(outcome._tag === "Left" && outcome.left._tag).toBe("SessionClosed")
     }))
 
-  it.live("a sender interrupted at any step leaves no queue without a drain: a later send still goes out", () =>
-    Effect.gen(function*() {
-      for (let k = 1; k <= 60; k++) {
-        const sockets: Array<ScriptedSocket> = []
-        yield* Effect.gen(function*() {
-          const session = yield* RtmSession.make({ rateLimit: { limit: 1, interval: "40 millis" }, pingInterval: "1 hour" })
-          yield* session.typing("C0") // takes the only token, so that C1 queues
-          const sender = yield* Effect.fork(session.typing("C1").pipe(Effect.withScheduler(yieldingAt(k, 5))))
-          yield* Effect.sleep("2 millis")
-          yield* Fiber.interrupt(sender)
-          const later = yield* Effect.either(Effect.timeout(session.typing("C2"), "1 second"))
-          expect({ k, later: later._tag }).toEqual({ k, later: "Right" })
-          expect(sockets[0]!.sent.map((frame) => frame["channel"]).at(-1)).toBe("C2")
-        }).pipe(Effect.scoped, Effect.provide(scripted([], (socket) => sockets.push(socket))))
-      }
-    }), 30_000)
+  it.live(
+    "a sender interrupted at any step leaves no queue without a drain: a later send still goes out",
+    () =>
+      Effect.gen(function*() {
+        for (let k = 1; k <= 60; k++) {
+          const sockets: Array<ScriptedSocket> = []
+          yield* Effect.gen(function*() {
+            const session = yield* RtmSession.make({
+              rateLimit: { limit: 1, interval: "40 millis" },
+              pingInterval: "1 hour"
+            })
+            yield* session.typing("C0") // takes the only token, so that C1 queues
+            const sender = yield* Effect.fork(session.typing("C1").pipe(Effect.withScheduler(yieldingAt(k, 5))))
+            yield* Effect.sleep("2 millis")
+            yield* Fiber.interrupt(sender)
+            const later = yield* Effect.either(Effect.timeout(session.typing("C2"), "1 second"))
+            expect({ k, later: later._tag }).toEqual({ k, later: "Right" })
+            expect(sockets[0]!.sent.map((frame) => frame["channel"]).at(-1)).toBe("C2")
+          }).pipe(Effect.scoped, Effect.provide(scripted([], (socket) => sockets.push(socket))))
+        }
+      }),
+    30_000
+  )
 
   it.live("closing the session in the middle of a reconnect's teardown still closes the old socket", () =>
     Effect.gen(function*() {

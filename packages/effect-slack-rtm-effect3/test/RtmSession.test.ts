@@ -383,7 +383,10 @@ describe("RtmSession under TestClock", () => {
         const error = yield* Effect.flip(
           RtmSession.make({ reconnect: Schedule.recurs(2) }).pipe(
             Effect.scoped,
-            Effect.provideService(Socket.WebSocketConstructor, constructor as Context.Tag.Service<typeof Socket.WebSocketConstructor>)
+            Effect.provideService(
+              Socket.WebSocketConstructor,
+              constructor as Context.Tag.Service<typeof Socket.WebSocketConstructor>
+            )
           )
         )
         expect(error._tag).toBe("InvalidWebSocketConstructor")
@@ -399,7 +402,14 @@ describe("RtmSession under TestClock", () => {
       const refused: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }> = [
         { type: "custom", n: 1n },
         circular,
-        { type: "custom", x: { toJSON: () => { throw new Error("no JSON for you") } } },
+        {
+          type: "custom",
+          x: {
+            toJSON: () => {
+              throw new Error("no JSON for you")
+            }
+          }
+        },
         { type: "custom", toJSON: () => "not an object" }
       ]
       for (const frame of refused) {
@@ -409,7 +419,10 @@ describe("RtmSession under TestClock", () => {
       expect((yield* Effect.flip(session.subscribePresence([1n as unknown as string])))._tag).toBe("InvalidFrame")
       // A toJSON that would throw the second time: the frame is written as JSON once.
       let calls = 0
-      yield* session.send({ type: "custom", x: { toJSON: () => calls++ === 0 ? "once" : Effect.runSync(Effect.die("twice")) } })
+      yield* session.send({
+        type: "custom",
+        x: { toJSON: () => calls++ === 0 ? "once" : Effect.runSync(Effect.die("twice")) }
+      })
       expect(yield* sentOf("custom")).toEqual([expect.objectContaining({ x: "once" })])
       expect(yield* sentOf("presence_sub")).toEqual([])
       expect((yield* session.sendMessage({ channel: "C1", text: "still here" })).text).toBe("still here")
@@ -440,9 +453,11 @@ describe("RtmSession under TestClock", () => {
 
   it.scoped("a defect in the connect path ends make with that defect instead of hanging", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(RtmSession.make().pipe(
-        Effect.provideService(SlackWebApi, { call: () => Effect.dieMessage("boom") })
-      ))
+      const exit = yield* Effect.exit(
+        RtmSession.make().pipe(
+          Effect.provideService(SlackWebApi, { call: () => Effect.dieMessage("boom") })
+        )
+      )
       expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
     }).pipe(Effect.provide(testLayer)))
 

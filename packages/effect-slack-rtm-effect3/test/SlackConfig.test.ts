@@ -13,11 +13,23 @@ const configFrom = (env: Record<string, string>) =>
 describe("SlackConfig", () => {
   it.effect("refuses an empty token, or one with a control character, without quoting it", () =>
     Effect.gen(function*() {
-      for (const bad of ["", "xoxb-1\r\nX-Evil: 1", "xoxb-2\n", "xoxb-3\u0000", "xoxb-4\u007f", "xoxb-5\u001b[0m", "xoxb-6\t"]) {
+      for (
+        const bad of [
+          "",
+          "xoxb-1\r\nX-Evil: 1",
+          "xoxb-2\n",
+          "xoxb-3\u0000",
+          "xoxb-4\u007f",
+          "xoxb-5\u001b[0m",
+          "xoxb-6\t"
+        ]
+      ) {
         const error = yield* Effect.flip(Effect.scoped(Layer.build(SlackConfig.layer({ token: Redacted.make(bad) }))))
         expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "token" })
         if (bad !== "") {
-          for (const text of [error.message, String(error), JSON.stringify(error)]) expect(text).not.toContain(bad.slice(0, 6))
+          for (const text of [error.message, String(error), JSON.stringify(error)]) {
+            expect(text).not.toContain(bad.slice(0, 6))
+          }
         }
       }
       const good = yield* SlackConfig.make({ token: Redacted.make("xoxb-fine-123") })
@@ -26,7 +38,10 @@ describe("SlackConfig", () => {
 
   it.effect("reads SLACK_TOKEN and SLACK_API_URL without the whitespace around them", () =>
     Effect.gen(function*() {
-      const config = yield* configFrom({ SLACK_TOKEN: "  xoxb-from-env-1 \n", SLACK_API_URL: " http://127.0.0.1:9/api/\n" })
+      const config = yield* configFrom({
+        SLACK_TOKEN: "  xoxb-from-env-1 \n",
+        SLACK_API_URL: " http://127.0.0.1:9/api/\n"
+      })
       expect(Redacted.value(config.token)).toBe("xoxb-from-env-1")
       expect(config.apiUrl).toBe("http://127.0.0.1:9/api/")
     }))
@@ -41,7 +56,15 @@ describe("SlackConfig", () => {
 
   it.effect("refuses an apiUrl that is not an http(s) URL or has an unusable port, when the layer is built", () =>
     Effect.gen(function*() {
-      for (const apiUrl of ["notaurl", "http://127.0.0.1:99999/api/", "http://127.0.0.1:0/api/", "ftp://slack.test/api/", "/api/"]) {
+      for (
+        const apiUrl of [
+          "notaurl",
+          "http://127.0.0.1:99999/api/",
+          "http://127.0.0.1:0/api/",
+          "ftp://slack.test/api/",
+          "/api/"
+        ]
+      ) {
         const error = yield* Effect.flip(
           Effect.scoped(Layer.build(SlackConfig.layer({ token: Redacted.make("xoxb-fine-123"), apiUrl })))
         )

@@ -203,7 +203,10 @@ describe("SlackWebApi", () => {
       ], { retry: Schedule.stop, maxResponseBytes: limit })
       for (const pulled of [streamed, declared]) {
         const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
-        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: `the body is larger than ${limit} bytes (maxResponseBytes)` })
+        expect(error).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: `the body is larger than ${limit} bytes (maxResponseBytes)`
+        })
         expect(pulled.bytes).toBeLessThanOrEqual(limit + 16 * 1024)
       }
       expect(declared.bytes).toBe(0)
@@ -224,7 +227,9 @@ describe("SlackWebApi", () => {
   it.effect("a body that fails while it is read is a NetworkError, and nothing is logged as unhandled", () =>
     Effect.gen(function*() {
       const logs = capturingLogger()
-      const broken = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("connection reset")) })
+      const broken = new ReadableStream<Uint8Array>({
+        pull: (controller) => controller.error(new Error("connection reset"))
+      })
       const { layer } = scriptedWebApi([{ body: broken }, { status: 204, body: "" }], { retry: Schedule.stop })
       const failed = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
       expect(failed).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/^reading the body failed/) })

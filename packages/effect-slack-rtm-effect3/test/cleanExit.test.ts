@@ -7,8 +7,12 @@ describe("clean shutdown", () => {
     const script = Path.join(import.meta.dirname, "fixtures/clean-exit.ts")
     const started = Date.now()
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = execFile(process.execPath, ["--import", "tsx", script], { timeout: 20_000 }, (error, stdout) =>
-        resolve({ code: error ? (error.code as number | null ?? -1) : 0, stdout }))
+      const child = execFile(
+        process.execPath,
+        ["--import", "tsx", script],
+        { timeout: 20_000 },
+        (error, stdout) => resolve({ code: error ? (error.code as number | null ?? -1) : 0, stdout })
+      )
       child.stdin?.end()
     })
     expect(stdout).toContain("received 2 events")

@@ -117,12 +117,14 @@ describe("slack-rtm command line", () => {
   }, 60_000)
 
   it("an apiUrl that is not a URL, a bad port or an empty token is one line and exit code 2, at once", async () => {
-    for (const env of [
-      { SLACK_TOKEN: "xoxb-bad", SLACK_API_URL: "notaurl" },
-      { SLACK_TOKEN: "xoxb-bad", SLACK_API_URL: "http://127.0.0.1:9/api/" },
-      { SLACK_TOKEN: "" },
-      { SLACK_TOKEN: " \n" }
-    ]) {
+    for (
+      const env of [
+        { SLACK_TOKEN: "xoxb-bad", SLACK_API_URL: "notaurl" },
+        { SLACK_TOKEN: "xoxb-bad", SLACK_API_URL: "http://127.0.0.1:9/api/" },
+        { SLACK_TOKEN: "" },
+        { SLACK_TOKEN: " \n" }
+      ]
+    ) {
       const { code, stderr, stdout } = await runCli([], env)
       expect(code).toBe(2)
       oneLine(stderr)
@@ -131,18 +133,25 @@ describe("slack-rtm command line", () => {
     }
   }, 90_000)
 
-  it.live("an HTML page with status 200 is shown on each attempt; the run ends at --duration with one line", () =>
-    Effect.gen(function*() {
-      const fake = yield* FakeSlack.FakeSlack
-      yield* fake.answerNext("rtm.connect", ...Array.from({ length: 200 }, () => ({ body: "<html>maintenance</html>" })))
-      const { code, stderr, stdout } = yield* Effect.promise(() =>
-        runCli(["--duration", "3"], { SLACK_TOKEN: Redacted.value(fake.token), SLACK_API_URL: fake.apiUrl })
-      )
-      expect(code).toBe(1)
-      expect(stdout).toMatch(/still connecting +MalformedResponse: .*the body is not JSON, attempt 1/)
-      oneLine(stderr)
-      expect(stderr).toMatch(/^slack-rtm: not connected after .*MalformedResponse/)
-    }).pipe(Effect.provide(FakeSlack.layer())), 60_000)
+  it.live(
+    "an HTML page with status 200 is shown on each attempt; the run ends at --duration with one line",
+    () =>
+      Effect.gen(function*() {
+        const fake = yield* FakeSlack.FakeSlack
+        yield* fake.answerNext(
+          "rtm.connect",
+          ...Array.from({ length: 200 }, () => ({ body: "<html>maintenance</html>" }))
+        )
+        const { code, stderr, stdout } = yield* Effect.promise(() =>
+          runCli(["--duration", "3"], { SLACK_TOKEN: Redacted.value(fake.token), SLACK_API_URL: fake.apiUrl })
+        )
+        expect(code).toBe(1)
+        expect(stdout).toMatch(/still connecting +MalformedResponse: .*the body is not JSON, attempt 1/)
+        oneLine(stderr)
+        expect(stderr).toMatch(/^slack-rtm: not connected after .*MalformedResponse/)
+      }).pipe(Effect.provide(FakeSlack.layer())),
+    60_000
+  )
 
   it("Ctrl-C while connecting ends the run at once, with one line", async () => {
     const port = await closedPort()

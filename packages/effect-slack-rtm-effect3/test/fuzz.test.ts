@@ -31,14 +31,18 @@ describe("fuzz", () => {
       expect(Object.keys(report.categories).length).toBeGreaterThanOrEqual(14)
     }).pipe(Effect.provide(quiet)), 60_000)
 
-  it.live("2,000 generated Web API answers: a success or the predicted typed error, never a defect", () =>
-    Effect.gen(function*() {
-      const report = yield* runHttpFuzz({ iterations: 2_000, seed: 20_240_602, maxDepth })
-      expect(report.defectSamples).toEqual([])
-      expect(report.defects).toBe(0)
-      expect(report.mismatches).toEqual([])
-      expect(report.tokenLeaks).toBe(0)
-      expect(report.outcomes["success"]).toBeGreaterThan(100)
-      expect(Object.keys(report.outcomes).length).toBeGreaterThanOrEqual(8)
-    }).pipe(Effect.provide(quiet)), 60_000)
+  it.live(
+    "2,000 generated Web API answers: a success or the predicted typed error, never a defect",
+    () =>
+      Effect.gen(function*() {
+        const report = yield* runHttpFuzz({ iterations: 2_000, seed: 20_240_602, maxDepth })
+        expect(report.defectSamples).toEqual([])
+        expect(report.defects).toBe(0)
+        expect(report.mismatches).toEqual([])
+        expect(report.tokenLeaks).toBe(0)
+        expect(report.outcomes["success"]).toBeGreaterThan(100)
+        expect(Object.keys(report.outcomes).length).toBeGreaterThanOrEqual(8)
+      }).pipe(Effect.provide(quiet)),
+    60_000
+  )
 })

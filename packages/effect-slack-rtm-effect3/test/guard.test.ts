@@ -7,7 +7,22 @@ import * as RtmEvent from "../src/RtmEvent.js"
 import { samplesDir } from "./helpers.js"
 
 const variants: ReadonlyArray<unknown> = [
-  null, "", "x", 0, 1.5, -1, true, false, [], ["a"], [1], [[]], {}, { a: 1 }, { id: 5 }, { code: 1, msg: "m" }
+  null,
+  "",
+  "x",
+  0,
+  1.5,
+  -1,
+  true,
+  false,
+  [],
+  ["a"],
+  [1],
+  [[]],
+  {},
+  { a: 1 },
+  { id: 5 },
+  { code: 1, msg: "m" }
 ]
 
 /** The value, then copies with one field (at the top or one level down) deleted or replaced by each variant. */

@@ -49,7 +49,10 @@ export const scriptedWebApi = (
       : JSON.stringify(answer.body)
     return Effect.succeed(HttpClientResponse.fromWeb(
       request,
-      new Response([204, 205, 304].includes(answer.status ?? 200) ? null : text, { status: answer.status ?? 200, headers: answer.headers ?? {} })
+      new Response([204, 205, 304].includes(answer.status ?? 200) ? null : text, {
+        status: answer.status ?? 200,
+        headers: answer.headers ?? {}
+      })
     ))
   })
   const layer = SlackWebApi.layer.pipe(
@@ -74,7 +77,6 @@ export const capturingLogger = () => {
   const layer = Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(LogLevel.All))
   return { lines, layer }
 }
-
 
 /** A tracer that records each span's name, attributes, events and exit. */
 export { recordingTracer } from "../scripts/harness.js"

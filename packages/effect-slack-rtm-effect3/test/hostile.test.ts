@@ -72,7 +72,9 @@ describe("hostile answers", () => {
       return { error, opened, requests: seen.length, logs: logs.lines }
     })
 
-  for (const url of ["ws+unix:/tmp/slack.sock", "ws://slack.example/rtm", "http://127.0.0.1:1/rtm", "file:///etc/passwd"]) {
+  for (
+    const url of ["ws+unix:/tmp/slack.sock", "ws://slack.example/rtm", "http://127.0.0.1:1/rtm", "file:///etc/passwd"]
+  ) {
     it.effect(`a socket URL ${url} is refused for good: InvalidSocketUrl, one request, logged once`, () =>
       Effect.gen(function*() {
         const { error, logs, opened, requests } = yield* sessionWith(url)
@@ -83,7 +85,15 @@ describe("hostile answers", () => {
       }))
   }
 
-  for (const url of ["wss://wss-primary.slack.com/link/?ticket=1", "ws://127.0.0.1:8080/rtm", "ws://127.9.8.7/", "ws://localhost:1/", "ws://[::1]:1/"]) {
+  for (
+    const url of [
+      "wss://wss-primary.slack.com/link/?ticket=1",
+      "ws://127.0.0.1:8080/rtm",
+      "ws://127.9.8.7/",
+      "ws://localhost:1/",
+      "ws://[::1]:1/"
+    ]
+  ) {
     it.effect(`a socket URL ${url} is opened`, () =>
       Effect.gen(function*() {
         const { error, opened } = yield* sessionWith(url)

@@ -49,9 +49,8 @@ describe("@slack/rtm-api 7.0.4 against FakeSlack", () => {
 
       const [request] = yield* fake.requests
       expect(request?.method).toBe("rtm.connect")
-      expect(request?.headers["authorization"]).toBe(`Bearer ${Redacted.value(fake.token)}`)
-      // rtm-api 7.0.2–7.0.4 keeps pending replies in a sparse array indexed by message id and iterates it on
-      // disconnect, throwing an uncaught TypeError on the holes. Empty it first: that bug is theirs, not the fake's.
+      expect(request?.headers["authorization"]).toBe(`Bearer ${Redacted.value(fake.token)}`) // rtm-api 7.0.2–7.0.4 keeps pending replies in a sparse array indexed by message id and iterates it on
+       // disconnect, throwing an uncaught TypeError on the holes. Empty it first: that bug is theirs, not the fake's.
       ;(client as unknown as { awaitingReplyList: Array<unknown> }).awaitingReplyList.length = 0
       yield* Effect.promise(() => client.disconnect())
     }).pipe(Effect.provide(FakeSlack.layer())))

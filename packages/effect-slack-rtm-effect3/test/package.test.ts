@@ -43,20 +43,45 @@ describe("the published package", () => {
         execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" })
       ) as Array<{ filename: string; files: Array<{ path: string }> }>
       const files = packed[0]!.files.map((file) => file.path)
-      for (const expected of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.d.ts",
-        "dist/testing/index.js", "dist/testing/index.d.ts", "dist/bin/slack-rtm.js"]) {
+      for (
+        const expected of [
+          "README.md",
+          "LICENSE",
+          "package.json",
+          "dist/index.js",
+          "dist/index.d.ts",
+          "dist/testing/index.js",
+          "dist/testing/index.d.ts",
+          "dist/bin/slack-rtm.js"
+        ]
+      ) {
         expect(files).toContain(expected)
       }
-      expect(files.filter((file) => /^(test|bench|scripts|src)\//.test(file) || file.endsWith(".ts") && !file.endsWith(".d.ts")))
+      expect(
+        files.filter((file) =>
+          /^(test|bench|scripts|src)\//.test(file) || file.endsWith(".ts") && !file.endsWith(".d.ts")
+        )
+      )
         .toEqual([])
 
       const project = Path.join(work, "consumer")
       Fs.mkdirSync(project)
-      Fs.writeFileSync(Path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }))
+      Fs.writeFileSync(
+        Path.join(project, "package.json"),
+        JSON.stringify({ name: "consumer", private: true, type: "module" })
+      )
       Fs.writeFileSync(Path.join(project, "main.js"), consumer)
       // Installed under the Effect 4 edition's name, as the README's install line does, so imports match.
       const tarball = `effect-slack-rtm@file:${Path.join(work, packed[0]!.filename)}`
-      execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, "effect@3.22.4", "@effect/platform@0.97.2"], {
+      execFileSync("npm", [
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        tarball,
+        "effect@3.22.4",
+        "@effect/platform@0.97.2"
+      ], {
         cwd: project,
         encoding: "utf8"
       })

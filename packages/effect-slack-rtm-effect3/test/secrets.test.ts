@@ -1,12 +1,12 @@
+import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Metric, Redacted, Schedule, Stream } from "effect"
-import * as RtmSession from "../src/RtmSession.js"
-import * as FakeSlack from "../src/testing/FakeSlack.js"
-import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { dump } from "../scripts/harness.js"
+import * as RtmSession from "../src/RtmSession.js"
 import * as Slack from "../src/Slack.js"
 import * as SlackConfig from "../src/SlackConfig.js"
 import * as SlackWebApi from "../src/SlackWebApi.js"
+import * as FakeSlack from "../src/testing/FakeSlack.js"
 import { capturingLogger, recordingTracer, secretToken } from "./helpers.js"
 
 describe("the token never leaks", () => {
@@ -45,10 +45,14 @@ describe("the token never leaks", () => {
         expect(request.url).not.toContain(outcome.token)
         expect(request.body).not.toContain(outcome.token)
       }
-      const metrics = JSON.stringify(Metric.unsafeSnapshot(), (_key, value) =>
-        typeof value === "bigint" ? String(value) : value)
-      const traced = JSON.stringify(spans.map((span) => [span.name, [...span.attributes.entries()]]), (_key, value) =>
-        typeof value === "bigint" ? String(value) : value)
+      const metrics = JSON.stringify(
+        Metric.unsafeSnapshot(),
+        (_key, value) => typeof value === "bigint" ? String(value) : value
+      )
+      const traced = JSON.stringify(
+        spans.map((span) => [span.name, [...span.attributes.entries()]]),
+        (_key, value) => typeof value === "bigint" ? String(value) : value
+      )
       expect(logs.lines.length).toBeGreaterThan(3)
       expect(traced).toContain("RtmSession.reconnect")
       expect(metrics).toContain("slack_rtm_reconnects")
@@ -67,7 +71,12 @@ describe("the token never leaks", () => {
 
 describe("a socket URL that holds the token", () => {
   const identity = { team: { id: "T1", name: "Team", domain: "team" }, self: { id: "U1", name: "bot" } }
-  for (const [name, token] of [["a token-shaped one", secretToken], ["a configured secret of any shape", "plain-secret-777"]]) {
+  for (
+    const [name, token] of [["a token-shaped one", secretToken], [
+      "a configured secret of any shape",
+      "plain-secret-777"
+    ]]
+  ) {
     it.effect(`${name} reaches no log line, Disconnected.detail or connect span`, () =>
       Effect.gen(function*() {
         const logs = capturingLogger()
@@ -80,12 +89,19 @@ describe("a socket URL that holds the token", () => {
           ))
         )
         const layer = Layer.mergeAll(
-          SlackWebApi.layer.pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, client)), Layer.provideMerge(config)),
+          SlackWebApi.layer.pipe(
+            Layer.provide(Layer.succeed(HttpClient.HttpClient, client)),
+            Layer.provideMerge(config)
+          ),
           Slack.layerWebSocket,
           logs.layer
         )
         const error = yield* Effect.flip(
-          RtmSession.make({ reconnect: Schedule.stop }).pipe(Effect.scoped, Effect.provide(layer), Effect.withTracer(tracer))
+          RtmSession.make({ reconnect: Schedule.stop }).pipe(
+            Effect.scoped,
+            Effect.provide(layer),
+            Effect.withTracer(tracer)
+          )
         )
         expect(error).toMatchObject({ _tag: "Disconnected", reason: "socket_error" })
         expect(spans.map((span) => span.name)).toContain("RtmSession.connect")

@@ -23,12 +23,18 @@ describe("spans", () => {
     Effect.gen(function*() {
       const { spans, tracer } = recordingTracer()
       const { layer } = scriptedWebApi([
-        { status: 502, headers: { "x-echo-authorization": `Bearer ${secretToken}`, "content-type": secretToken }, body: "" }
+        {
+          status: 502,
+          headers: { "x-echo-authorization": `Bearer ${secretToken}`, "content-type": secretToken },
+          body: ""
+        }
       ], { retry: Schedule.stop })
       const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.withTracer(tracer)))
       expect(error._tag).toBe("HttpStatusError")
-      const dump = JSON.stringify(spans.map((span) => [span.name, [...span.attributes.entries()], span.exit]), (_key, value) =>
-        typeof value === "bigint" ? String(value) : Option.isOption(value) ? String(value) : value)
+      const dump = JSON.stringify(
+        spans.map((span) => [span.name, [...span.attributes.entries()], span.exit]),
+        (_key, value) => typeof value === "bigint" ? String(value) : Option.isOption(value) ? String(value) : value
+      )
       expect(dump).toContain("http.response.header.x-echo-authorization")
       expect(dump).not.toContain(secretToken)
     }))

@@ -80,7 +80,9 @@ export const parse = (args: ReadonlyArray<string>): Either.Either<CliOptions, Us
         const value = inline ?? args[++i]
         const seconds = Number(value)
         if (value === undefined || value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-          return Either.left(new UsageError({ reason: `--duration needs a positive number of seconds, got ${value ?? "nothing"}` }))
+          return Either.left(
+            new UsageError({ reason: `--duration needs a positive number of seconds, got ${value ?? "nothing"}` })
+          )
         }
         duration = Duration.seconds(seconds)
         break

@@ -51,7 +51,15 @@ const script: ReadonlyArray<Step> = [
   [0.10, push(message("U0ALICE01", "C0GENERAL", "morning, everyone"))],
   [0.15, push(message("U0BOB0002", "C0GENERAL", "hey alice! coffee?"))],
   [0.20, push(message("U0CAROL03", "C0RANDOM0", "<@U0FAKEBOT> what's up?"))],
-  [0.25, push({ type: "reaction_added", user: "U0BOB0002", reaction: "coffee", item: { type: "message", channel: "C0GENERAL", ts: "1700000000.000002" } })],
+  [
+    0.25,
+    push({
+      type: "reaction_added",
+      user: "U0BOB0002",
+      reaction: "coffee",
+      item: { type: "message", channel: "C0GENERAL", ts: "1700000000.000002" }
+    })
+  ],
   [0.30, push({ type: "presence_change", user: "U0BOB0002", presence: "away" })],
   [0.36, push(message("U0ALICE01", "C0RANDOM0", "anyone up for lunch?"))],
   [0.42, (fake) => fake.goodbye],

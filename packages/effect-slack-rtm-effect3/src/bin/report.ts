@@ -6,8 +6,8 @@
  */
 import { Console, Duration, Effect } from "effect"
 import type { RtmEvent } from "../RtmEvent.js"
-import type { Disconnected } from "../RtmSessionError.js"
 import type { MessageAck, SessionState } from "../RtmSession.js"
+import type { Disconnected } from "../RtmSessionError.js"
 
 /**
  * The closing summary of a run.
@@ -158,6 +158,7 @@ export const makePrinter = (json: boolean, name: Names) => {
               ? "n/a"
               : Duration.format(Duration.millis(summary.pingRoundTripMillis))
           }`
-        ], (text) => Console.log(text), { discard: true })
+        ], (text) =>
+          Console.log(text), { discard: true })
   }
 }

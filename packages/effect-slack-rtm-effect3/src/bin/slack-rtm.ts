@@ -38,7 +38,12 @@ const liveLayer = Layer.unwrapEffect(
 )
 
 /** Runs one session until `stop` (Ctrl-C, or `--duration` from the start), printing as it goes, then prints the summary. */
-const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, demo: Option.Option<FakeSlack.Service>) =>
+const run = (
+  options: CliOptions,
+  names: Names,
+  stop: Deferred.Deferred<void>,
+  demo: Option.Option<FakeSlack.Service>
+) =>
   Effect.scoped(Effect.gen(function*() {
     const printer = makePrinter(options.json, names)
     const tally = makeTally()
@@ -68,7 +73,9 @@ const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, d
     const selfId = connected._tag === "Connected" ? connected.self.id : ""
     yield* session.state.pipe(
       Stream.drop(1),
-      Stream.runForEach((state) => Effect.zipRight(Effect.sync(() => tally.state(state)), printer.state(state))),
+      Stream.runForEach((state) =>
+        Effect.zipRight(Effect.sync(() => tally.state(state)), printer.state(state))
+      ),
       Effect.forkScoped
     )
     yield* printer.state(connected)
@@ -79,14 +86,18 @@ const run = (options: CliOptions, names: Names, stop: Deferred.Deferred<void>, d
           session.sendMessage(reply).pipe(
             Effect.matchEffect({
               onSuccess: (ack) => Effect.zipRight(Effect.sync(tally.acked), printer.ack(ack)),
-              onFailure: (error) => Effect.zipRight(Effect.sync(() => tally.failed(error._tag)), printer.sendFailed(error))
+              onFailure: (error) =>
+                Effect.zipRight(Effect.sync(() => tally.failed(error._tag)), printer.sendFailed(error))
             }),
             Effect.fork
           )
       })
     const consumer = yield* session.events.pipe(
       Stream.runForEach((event) =>
-        Effect.sync(() => tally.event(event)).pipe(Effect.zipRight(printer.event(event)), Effect.zipRight(answer(event)))
+        Effect.sync(() => tally.event(event)).pipe(
+          Effect.zipRight(printer.event(event)),
+          Effect.zipRight(answer(event))
+        )
       ),
       Effect.forkScoped
     )

@@ -47,7 +47,10 @@ const messageOf = (cause: unknown): string | undefined => {
 const socketError = (stage: "open" | "read", cause: unknown, quote: (text: string) => string): Drop => {
   // `ws` refuses a frame over its `maxPayload` with this code, and closes the socket with 1009.
   if ((cause as { error?: { code?: unknown } } | null)?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
-    return { reason: "frame_too_large", detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009" }
+    return {
+      reason: "frame_too_large",
+      detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009"
+    }
   }
   const message = messageOf(cause)
   return { reason: "socket_error", detail: quote(`${stage} error${message ? `: ${message}` : ""}`) }
@@ -242,7 +245,9 @@ export const open = (
       Effect.raceFirst(Deferred.await(closed))
     )
     // It may have ended between `hello` and here.
-    if (ended) return yield* Deferred.await(closed)
+    if (ended) {
+      return yield* Deferred.await(closed)
+    }
     established = true
 
     const write: Write = (text) => {

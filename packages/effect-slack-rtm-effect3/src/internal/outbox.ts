@@ -14,7 +14,6 @@
  * @internal
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
-import { quote } from "./quote.js"
 import {
   AckTimeout,
   DeliveryUnknown,
@@ -26,6 +25,7 @@ import {
   SendRejected,
   SessionClosed
 } from "../RtmSessionError.js"
+import { quote } from "./quote.js"
 
 /** Slack drops the connection when a client frame is larger than this. */
 export const frameLimitBytes = 16 * 1024
@@ -73,13 +73,17 @@ const encode = (frame: Frame): Effect.Effect<string, InvalidFrame | FrameTooLarg
     const { id: _, ...fields } = frame
     text = JSON.stringify({ ...fields, id: 0 })
   } catch (error) {
-    return Effect.fail(new InvalidFrame({ reason: quote(error instanceof Error ? error.message : "a value was thrown") }))
+    return Effect.fail(
+      new InvalidFrame({ reason: quote(error instanceof Error ? error.message : "a value was thrown") })
+    )
   }
   if (typeof text !== "string" || !text.endsWith(placeholder)) {
     return Effect.fail(new InvalidFrame({ reason: "it is not written as a JSON object" }))
   }
   const bytes = Buffer.byteLength(text) - 1 + widestId.length
-  return bytes > frameLimitBytes ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes })) : Effect.succeed(text)
+  return bytes > frameLimitBytes
+    ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes }))
+    : Effect.succeed(text)
 }
 
 /** An encoded frame with its id. */
@@ -220,7 +224,9 @@ export const make = (options: {
      * one synchronous step, so that no close can slip in between its checks
      * and the push.
      */
-    const offer = (item: Outgoing): SessionClosed | SendQueueFull | "written" | "queued" | { readonly drain: object } => {
+    const offer = (
+      item: Outgoing
+    ): SessionClosed | SendQueueFull | "written" | "queued" | { readonly drain: object } => {
       if (closedReason !== undefined) return new SessionClosed({ reason: closedReason })
       if (queued.length >= options.capacity) return new SendQueueFull({ capacity: options.capacity })
       if (drainer !== undefined) {
@@ -228,7 +234,9 @@ export const make = (options: {
         return "queued"
       }
       const write = options.connection()
-      if (write !== undefined && takeToken(clock.unsafeCurrentTimeMillis()) === 0 && writeNow(write, item) !== undefined) {
+      if (
+        write !== undefined && takeToken(clock.unsafeCurrentTimeMillis()) === 0 && writeNow(write, item) !== undefined
+      ) {
         return "written"
       }
       drainer = {}

@@ -11,9 +11,9 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
+import type { InvalidSlackConfig, Options } from "../SlackConfig.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
 import * as Timestamps from "./internal/timestamps.js"
-import type { InvalidSlackConfig, Options } from "../SlackConfig.js"
 
 /**
  * One scripted answer of the Web API.
@@ -296,16 +296,17 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       apiUrl: `${origin}/api/`,
       token: Redacted.make(token),
       answerNext,
-      failNext: (method, code, headers) => answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
+      failNext: (method, code, headers) =>
+        answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
       requests: Effect.sync(() => recorded.slice()),
       options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
       push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
       pushRaw: (frame, options) =>
         everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" && options?.asText !== true })),
       dropSockets: Effect.asVoid(everySocket((socket) => socket.terminate())),
-      resetSockets: Effect.asVoid(everySocket((socket) =>
-        (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy()
-      )),
+      resetSockets: Effect.asVoid(
+        everySocket((socket) => (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy())
+      ),
       setReplayAcks: (value) => Effect.sync(() => void (replayAcks = value)),
       closeSockets: (code, reason) => Effect.asVoid(everySocket((socket) => socket.close(code, reason))),
       goodbye: Effect.asVoid(everySocket((socket) => socket.send("{\"type\":\"goodbye\"}"))),

@@ -10,10 +10,6 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer, Metric, Redacted, Schedule } from "effect"
-import * as Rtm from "../../src/Rtm.js"
-import * as RtmSession from "../../src/RtmSession.js"
-import * as Slack from "../../src/Slack.js"
-import * as FakeSlack from "../../src/testing/FakeSlack.js"
 import {
   capturingLogger,
   connectedCount,
@@ -25,171 +21,218 @@ import {
   recordStates,
   waitUntil
 } from "../../scripts/harness.js"
+import * as Rtm from "../../src/Rtm.js"
+import * as RtmSession from "../../src/RtmSession.js"
+import * as Slack from "../../src/Slack.js"
+import * as FakeSlack from "../../src/testing/FakeSlack.js"
 
 /** Recognisable, and not the fake's own token: the fake is told to accept it below. */
 const token = "xoxb-LEAKCHECK-31337-do-not-print"
 
 describe("the token across the fault matrix", () => {
-  it.scopedLive("appears in no log, span, error, state, event, metric or frame; only in the Authorization header", () =>
-    Effect.gen(function*() {
-      const logs = capturingLogger()
-      const { spans, tracer } = recordingTracer()
-      const errors: Array<unknown> = []
-      const server = yield* FakeSlack.make()
-      const welcome = { body: { ok: true, url: `${server.url.replace("http", "ws")}/rtm`, ...FakeSlack.identity } }
-      // The fake knows only its own token: answer every other call with a success explicitly.
-      yield* server.answerNext("*", ...Array<FakeSlack.HttpAnswer>(500).fill(welcome))
-      const context = yield* Layer.build(Slack.layer({
-        token: Redacted.make(token),
-        apiUrl: server.apiUrl,
-        retry: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(1))),
-        timeout: "1 second"
-      }))
-
-      const run = Effect.gen(function*() {
-        // one-attempt typed errors of the Web API rows
-        const once = yield* Layer.build(Slack.layer({
+  it.scopedLive(
+    "appears in no log, span, error, state, event, metric or frame; only in the Authorization header",
+    () =>
+      Effect.gen(function*() {
+        const logs = capturingLogger()
+        const { spans, tracer } = recordingTracer()
+        const errors: Array<unknown> = []
+        const server = yield* FakeSlack.make()
+        const welcome = { body: { ok: true, url: `${server.url.replace("http", "ws")}/rtm`, ...FakeSlack.identity } }
+        // The fake knows only its own token: answer every other call with a success explicitly.
+        yield* server.answerNext("*", ...Array<FakeSlack.HttpAnswer>(500).fill(welcome))
+        const context = yield* Layer.build(Slack.layer({
           token: Redacted.make(token),
           apiUrl: server.apiUrl,
-          retry: Schedule.stop,
-          timeout: "300 millis"
+          retry: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(1))),
+          timeout: "1 second"
         }))
-        const webFaults: ReadonlyArray<FakeSlack.HttpAnswer> = [
-          { body: { ok: false, error: "internal_error" } },
-          { body: { ok: false, error: "invalid_auth" } },
-          { body: { ok: false, error: "brand_new_code" } },
-          { status: 429, headers: { "retry-after": "1" }, body: "" },
-          { status: 502, body: "<html>502 Bad Gateway</html>" },
-          { status: 404, body: "not found" },
-          { body: "{\"ok\":true,\"url\":" },
-          { body: "" },
-          { body: "null" },
-          { body: { ok: true, url: 42 } },
-          { destroy: true },
-          { delayMillis: 1_000 }
-        ]
-        for (const answer of webFaults) {
-          yield* server.answerNext("rtm.connect", answer)
-          errors.push(yield* Effect.flip(Rtm.connect().pipe(Effect.provide(once))))
-        }
-        yield* server.answerNext("rtm.start", { body: { ok: false, error: "rtm_connect_required" } })
-        errors.push(yield* Effect.flip(Rtm.start().pipe(Effect.provide(once))))
 
-        // one session through the socket and reconnect rows
-        const session = yield* RtmSession.make({
-          ...fastOptions,
-          helloTimeout: "1 second",
-          pingInterval: "150 millis",
-          pongTimeout: "150 millis",
-          ackTimeout: "300 millis"
-        }).pipe(Effect.provide(context))
-        const states = yield* recordStates(session)
-        const record = yield* recordEvents(session)
-        const fault = <E>(name: string, inject: Effect.Effect<unknown, E>) =>
-          Effect.gen(function*() {
-            const before = connectedCount(states)
-            yield* inject
-            yield* waitUntil(`connected again after ${name}`, () => connectedCount(states) > before)
-          })
-        yield* fault("close 1011", server.closeSockets(1011, "server error"))
-        yield* fault("drop", server.dropSockets)
-        yield* fault("reset", server.resetSockets)
-        yield* fault("goodbye", server.goodbye)
-        yield* fault("team migration", server.push({ type: "team_migration_started" }))
-        yield* fault(
-          "HTTP 500 then 503 on reconnect",
-          Effect.zipRight(server.answerNext("rtm.connect", { status: 500, body: "" }, { status: 503, body: "" }), server.dropSockets)
-        )
-        yield* fault(
-          "a malformed answer on reconnect",
-          Effect.zipRight(server.answerNext("rtm.connect", { body: "<html>maintenance</html>" }), server.dropSockets)
-        )
-        yield* fault(
-          "a socket URL the WebSocket refuses",
-          Effect.zipRight(
-            server.answerNext("rtm.connect", { body: { ok: true, url: "not a url", ...FakeSlack.identity } }),
-            server.dropSockets
+        const run = Effect.gen(function*() {
+          // one-attempt typed errors of the Web API rows
+          const once = yield* Layer.build(Slack.layer({
+            token: Redacted.make(token),
+            apiUrl: server.apiUrl,
+            retry: Schedule.stop,
+            timeout: "300 millis"
+          }))
+          const webFaults: ReadonlyArray<FakeSlack.HttpAnswer> = [
+            { body: { ok: false, error: "internal_error" } },
+            { body: { ok: false, error: "invalid_auth" } },
+            { body: { ok: false, error: "brand_new_code" } },
+            { status: 429, headers: { "retry-after": "1" }, body: "" },
+            { status: 502, body: "<html>502 Bad Gateway</html>" },
+            { status: 404, body: "not found" },
+            { body: "{\"ok\":true,\"url\":" },
+            { body: "" },
+            { body: "null" },
+            { body: { ok: true, url: 42 } },
+            { destroy: true },
+            { delayMillis: 1_000 }
+          ]
+          for (const answer of webFaults) {
+            yield* server.answerNext("rtm.connect", answer)
+            errors.push(yield* Effect.flip(Rtm.connect().pipe(Effect.provide(once))))
+          }
+          yield* server.answerNext("rtm.start", { body: { ok: false, error: "rtm_connect_required" } })
+          errors.push(yield* Effect.flip(Rtm.start().pipe(Effect.provide(once))))
+
+          // one session through the socket and reconnect rows
+          const session = yield* RtmSession.make({
+            ...fastOptions,
+            helloTimeout: "1 second",
+            pingInterval: "150 millis",
+            pongTimeout: "150 millis",
+            ackTimeout: "300 millis"
+          }).pipe(Effect.provide(context))
+          const states = yield* recordStates(session)
+          const record = yield* recordEvents(session)
+          const fault = <E>(name: string, inject: Effect.Effect<unknown, E>) =>
+            Effect.gen(function*() {
+              const before = connectedCount(states)
+              yield* inject
+              yield* waitUntil(`connected again after ${name}`, () => connectedCount(states) > before)
+            })
+          yield* fault("close 1011", server.closeSockets(1011, "server error"))
+          yield* fault("drop", server.dropSockets)
+          yield* fault("reset", server.resetSockets)
+          yield* fault("goodbye", server.goodbye)
+          yield* fault("team migration", server.push({ type: "team_migration_started" }))
+          yield* fault(
+            "HTTP 500 then 503 on reconnect",
+            Effect.zipRight(
+              server.answerNext("rtm.connect", { status: 500, body: "" }, { status: 503, body: "" }),
+              server.dropSockets
+            )
           )
-        )
-        yield* fault(
-          "no hello",
-          Effect.gen(function*() {
-            yield* server.setHello({ skip: true })
-            const before = reconnectCauses(states).length
-            yield* server.dropSockets
-            yield* waitUntil("a hello timeout", () => reconnectCauses(states).length >= before + 2)
-            yield* server.setHello({})
-          })
-        )
-        yield* server.pushRaw("{garbage")
-        yield* server.pushRaw(new Uint8Array([0xff, 0x00]))
-        yield* server.push({ type: "message", channel: 42, ts: "1.0" })
-        yield* server.push({ ok: true, reply_to: 424_242, ts: "1.0" })
-        yield* server.push({ type: "error", error: { code: 1, msg: "an error event" } })
-        yield* server.rejectNext(2, "message text is missing")
-        errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "" })))
-        errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "x".repeat(4_001) })))
-        errors.push(yield* Effect.flip(session.send({ type: "custom", blob: "y".repeat(20_000) })))
-        yield* fault(
-          "silence: an ack timeout, then a pong timeout",
-          Effect.gen(function*() {
-            yield* server.setSilent(true)
-            errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "into the void" })))
-            yield* waitUntil("a pong timeout", () => reconnectCauses(states).some((cause) => cause.reason === "pong_timeout"))
-            yield* server.setSilent(false)
-          })
-        )
-        expect((yield* session.sendMessage({ channel: "C1", text: "fine" })).text).toBe("fine")
-        // the end: a permanent error
-        yield* server.failNext("rtm.connect", "invalid_auth")
-        yield* server.dropSockets
-        yield* waitUntil("the end", () => record.ended !== undefined)
-        errors.push(record.ended?.error)
-        errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "after the end" })))
-        errors.push(...reconnectCauses(states))
-        return { states, events: record.events }
-      })
+          yield* fault(
+            "a malformed answer on reconnect",
+            Effect.zipRight(server.answerNext("rtm.connect", { body: "<html>maintenance</html>" }), server.dropSockets)
+          )
+          yield* fault(
+            "a socket URL the WebSocket refuses",
+            Effect.zipRight(
+              server.answerNext("rtm.connect", { body: { ok: true, url: "not a url", ...FakeSlack.identity } }),
+              server.dropSockets
+            )
+          )
+          yield* fault(
+            "no hello",
+            Effect.gen(function*() {
+              yield* server.setHello({ skip: true })
+              const before = reconnectCauses(states).length
+              yield* server.dropSockets
+              yield* waitUntil("a hello timeout", () => reconnectCauses(states).length >= before + 2)
+              yield* server.setHello({})
+            })
+          )
+          yield* server.pushRaw("{garbage")
+          yield* server.pushRaw(new Uint8Array([0xff, 0x00]))
+          yield* server.push({ type: "message", channel: 42, ts: "1.0" })
+          yield* server.push({ ok: true, reply_to: 424_242, ts: "1.0" })
+          yield* server.push({ type: "error", error: { code: 1, msg: "an error event" } })
+          yield* server.rejectNext(2, "message text is missing")
+          errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "" })))
+          errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "x".repeat(4_001) })))
+          errors.push(yield* Effect.flip(session.send({ type: "custom", blob: "y".repeat(20_000) })))
+          yield* fault(
+            "silence: an ack timeout, then a pong timeout",
+            Effect.gen(function*() {
+              yield* server.setSilent(true)
+              errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "into the void" })))
+              yield* waitUntil(
+                "a pong timeout",
+                () => reconnectCauses(states).some((cause) => cause.reason === "pong_timeout")
+              )
+              yield* server.setSilent(false)
+            })
+          )
+          expect((yield* session.sendMessage({ channel: "C1", text: "fine" })).text).toBe("fine")
+          // the end: a permanent error
+          yield* server.failNext("rtm.connect", "invalid_auth")
+          yield* server.dropSockets
+          yield* waitUntil("the end", () => record.ended !== undefined)
+          errors.push(record.ended?.error)
+          errors.push(yield* Effect.flip(session.sendMessage({ channel: "C1", text: "after the end" })))
+          errors.push(...reconnectCauses(states))
+          return { states, events: record.events }
+        })
 
-      const { events, states } = yield* run.pipe(Effect.provide(logs.layer), Effect.withTracer(tracer))
-      const requests = yield* server.requests
-      const frames = yield* server.received
+        const { events, states } = yield* run.pipe(Effect.provide(logs.layer), Effect.withTracer(tracer))
+        const requests = yield* server.requests
+        const frames = yield* server.received
 
-      // the token went where it belongs, on every request
-      expect(requests.length).toBeGreaterThan(20)
-      for (const request of requests) {
-        expect(request.headers["authorization"]).toBe(`Bearer ${token}`)
-      }
-      // what was captured is not empty: the check below is not vacuous
-      const reasons = new Set(reconnectCauses(states).map((cause) => cause.reason))
-      for (const reason of ["closed", "goodbye", "team_migration", "connect_failed", "socket_error", "hello_timeout", "pong_timeout"]) {
-        expect(reasons).toContain(reason)
-      }
-      const tags = errors.map((error) => (error as { _tag?: string })._tag)
-      for (const tag of ["InternalError", "InvalidAuth", "UnknownSlackError", "Ratelimited", "HttpStatusError", "MalformedResponse", "NetworkError", "AttemptTimeout", "RtmConnectRequired", "SendRejected", "MessageTooLong", "FrameTooLarge", "SessionClosed", "Disconnected"]) {
-        expect(tags).toContain(tag)
-      }
-      expect(tags.some((tag) => tag === "AckTimeout" || tag === "DeliveryUnknown")).toBe(true)
-      expect(spans.map((span) => span.name)).toEqual(expect.arrayContaining(["rtm.connect", "rtm.start", "RtmSession.connect", "RtmSession.reconnect"]))
-      expect(logs.entries.length).toBeGreaterThan(30)
-      expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(["undecodable", "unmatched_reply", "error"]))
+        // the token went where it belongs, on every request
+        expect(requests.length).toBeGreaterThan(20)
+        for (const request of requests) {
+          expect(request.headers["authorization"]).toBe(`Bearer ${token}`)
+        }
+        // what was captured is not empty: the check below is not vacuous
+        const reasons = new Set(reconnectCauses(states).map((cause) => cause.reason))
+        for (
+          const reason of [
+            "closed",
+            "goodbye",
+            "team_migration",
+            "connect_failed",
+            "socket_error",
+            "hello_timeout",
+            "pong_timeout"
+          ]
+        ) {
+          expect(reasons).toContain(reason)
+        }
+        const tags = errors.map((error) => (error as { _tag?: string })._tag)
+        for (
+          const tag of [
+            "InternalError",
+            "InvalidAuth",
+            "UnknownSlackError",
+            "Ratelimited",
+            "HttpStatusError",
+            "MalformedResponse",
+            "NetworkError",
+            "AttemptTimeout",
+            "RtmConnectRequired",
+            "SendRejected",
+            "MessageTooLong",
+            "FrameTooLarge",
+            "SessionClosed",
+            "Disconnected"
+          ]
+        ) {
+          expect(tags).toContain(tag)
+        }
+        expect(tags.some((tag) => tag === "AckTimeout" || tag === "DeliveryUnknown")).toBe(true)
+        expect(spans.map((span) => span.name)).toEqual(
+          expect.arrayContaining(["rtm.connect", "rtm.start", "RtmSession.connect", "RtmSession.reconnect"])
+        )
+        expect(logs.entries.length).toBeGreaterThan(30)
+        expect(events.map((event) => event.type)).toEqual(
+          expect.arrayContaining(["undecodable", "unmatched_reply", "error"])
+        )
 
-      const captured = [
-        ...logs.entries.map((entry) => `${entry.level} ${entry.message}\n${entry.cause ?? ""}`),
-        ...spans.map((span) => dump({ name: span.name, attributes: span.attributes, events: span.events, exit: span.exit })),
-        ...errors.flatMap((error) => [
-          String(error),
-          (error as Error | undefined)?.message ?? "",
-          dump(error),
-          Cause.pretty(Cause.fail(error), { renderErrorCause: true })
-        ]),
-        dump(states),
-        dump(events),
-        dump(Metric.unsafeSnapshot()),
-        dump(frames),
-        ...requests.map((request) => `${request.url}\n${request.body}`)
-      ].join("\n")
-      expect(captured.length).toBeGreaterThan(10_000)
-      expect(captured).not.toContain(token)
-      expect(captured).not.toContain(token.slice(5)) // nor the token without its prefix
-    }), 30_000)
+        const captured = [
+          ...logs.entries.map((entry) => `${entry.level} ${entry.message}\n${entry.cause ?? ""}`),
+          ...spans.map((span) =>
+            dump({ name: span.name, attributes: span.attributes, events: span.events, exit: span.exit })
+          ),
+          ...errors.flatMap((error) => [
+            String(error),
+            (error as Error | undefined)?.message ?? "",
+            dump(error),
+            Cause.pretty(Cause.fail(error), { renderErrorCause: true })
+          ]),
+          dump(states),
+          dump(events),
+          dump(Metric.unsafeSnapshot()),
+          dump(frames),
+          ...requests.map((request) => `${request.url}\n${request.body}`)
+        ].join("\n")
+        expect(captured.length).toBeGreaterThan(10_000)
+        expect(captured).not.toContain(token)
+        expect(captured).not.toContain(token.slice(5)) // nor the token without its prefix
+      }),
+    30_000
+  )
 })

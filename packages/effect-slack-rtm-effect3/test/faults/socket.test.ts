@@ -6,11 +6,6 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Schedule } from "effect"
-import type { RtmEvent } from "../../src/RtmEvent.js"
-import * as RtmSession from "../../src/RtmSession.js"
-import type { Disconnected } from "../../src/RtmSessionError.js"
-import * as Slack from "../../src/Slack.js"
-import * as FakeSlack from "../../src/testing/FakeSlack.js"
 import {
   connectedCount,
   reconnectCauses,
@@ -19,23 +14,27 @@ import {
   relaxedOptions,
   waitUntil
 } from "../../scripts/harness.js"
+import type { RtmEvent } from "../../src/RtmEvent.js"
+import * as RtmSession from "../../src/RtmSession.js"
+import type { Disconnected } from "../../src/RtmSessionError.js"
+import * as Slack from "../../src/Slack.js"
+import * as FakeSlack from "../../src/testing/FakeSlack.js"
 
 const quiet = Logger.minimumLogLevel(LogLevel.None)
 
-
-
 /** A fake Slack, the Node layers pointed at it (with `layerOptions`), and a way to open sessions on it. */
-const setUpWith = (layerOptions: Partial<Slack.Options>) => Effect.gen(function*() {
-  const server = yield* FakeSlack.make()
-  const context = yield* Layer.build(Slack.layer({
-    ...server.options,
-    retry: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
-    ...layerOptions
-  }))
-  const open = (options: RtmSession.Options = {}) =>
-    RtmSession.make({ ...relaxedOptions, ...options }).pipe(Effect.provide(context))
-  return { server, open }
-})
+const setUpWith = (layerOptions: Partial<Slack.Options>) =>
+  Effect.gen(function*() {
+    const server = yield* FakeSlack.make()
+    const context = yield* Layer.build(Slack.layer({
+      ...server.options,
+      retry: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+      ...layerOptions
+    }))
+    const open = (options: RtmSession.Options = {}) =>
+      RtmSession.make({ ...relaxedOptions, ...options }).pipe(Effect.provide(context))
+    return { server, open }
+  })
 const setUp = setUpWith({})
 
 /** An open session with its states and events being recorded. */
@@ -88,10 +87,13 @@ const message = (text: string) => ({ type: "message", channel: "C1", user: "U1",
 describe.concurrent("fault matrix: the RTM socket", () => {
   describe("the server closes the socket", () => {
     for (const code of [1000, 1001, 1011, 4000]) {
-      reconnectRow(`close ${code} → Disconnected(closed, "close ${code}"), reconnected`, ({ server }) =>
-        server.closeSockets(code), (cause) => {
-        expect(cause).toMatchObject({ reason: "closed", detail: `close ${code}`, stable: false })
-      })
+      reconnectRow(
+        `close ${code} → Disconnected(closed, "close ${code}"), reconnected`,
+        ({ server }) => server.closeSockets(code),
+        (cause) => {
+          expect(cause).toMatchObject({ reason: "closed", detail: `close ${code}`, stable: false })
+        }
+      )
     }
     reconnectRow(
       "close 4000 with a reason → the reason is kept in the detail",
@@ -119,7 +121,8 @@ describe.concurrent("fault matrix: the RTM socket", () => {
           yield* waitUntil("a reconnect", () => reconnectCauses(states).length >= 1)
           yield* server.setSilent(false)
         }),
-      (cause) => expect(cause).toMatchObject({ reason: "pong_timeout", detail: expect.stringMatching(/^no pong within/) }),
+      (cause) =>
+        expect(cause).toMatchObject({ reason: "pong_timeout", detail: expect.stringMatching(/^no pong within/) }),
       { pingInterval: "200 millis", pongTimeout: "200 millis" }
     )
 
@@ -193,7 +196,10 @@ describe.concurrent("fault matrix: the RTM socket", () => {
         yield* watch.server.push({ type: "error", error: { code: 2, msg: "message text is missing" } })
         yield* watch.server.push(message("after the error"))
         yield* waitUntil("the message", () => watch.record.events.some((event) => event.type === "message"))
-        expect(watch.record.events).toContainEqual({ type: "error", error: { code: 2, msg: "message text is missing" } })
+        expect(watch.record.events).toContainEqual({
+          type: "error",
+          error: { code: 2, msg: "message text is missing" }
+        })
         expect(reconnectCauses(watch.states)).toEqual([])
         expect(yield* watch.server.connections).toBe(1)
         yield* stillWorks(watch)
@@ -230,7 +236,9 @@ describe.concurrent("fault matrix: the RTM socket", () => {
         const watch = yield* watched({ inboundBytes: 16 * 1024 * 1024 }, { maxFrameBytes: 8 * 1024 * 1024 })
         const text = "x".repeat(5 * 1024 * 1024)
         yield* watch.server.push(message(text))
-        yield* watch.server.pushRaw(`{"type":"message","channel":"C1","ts":"2.0","text":"${"y".repeat(5 * 1024 * 1024)}`)
+        yield* watch.server.pushRaw(
+          `{"type":"message","channel":"C1","ts":"2.0","text":"${"y".repeat(5 * 1024 * 1024)}`
+        )
         yield* waitUntil("both frames", () => watch.record.events.length >= 3)
         const [, big, cut] = watch.record.events
         expect(big?.type).toBe("message")
@@ -267,7 +275,9 @@ describe.concurrent("fault matrix: the RTM socket", () => {
 
     for (const capacity of [undefined, 1_000]) {
       it.scopedLive(
-        `10,000 events in one burst to a consumer that reads nothing meanwhile (inboundCapacity ${capacity ?? "default 10,000"}) → delivered + dropped = 10,000`,
+        `10,000 events in one burst to a consumer that reads nothing meanwhile (inboundCapacity ${
+          capacity ?? "default 10,000"
+        }) → delivered + dropped = 10,000`,
         () =>
           Effect.gen(function*() {
             const { open, server } = yield* setUp
@@ -291,7 +301,10 @@ describe.concurrent("fault matrix: the RTM socket", () => {
             }).pipe(Effect.repeat({ until: sentinelSeen, times: 500 }))
             yield* waitUntil("a sentinel", sentinelSeen)
             const delivered = record.events.filter((event) => event.type === "message").length
-            const dropped = record.events.reduce((sum, event) => sum + (event.type === "events_dropped" ? event.count : 0), 0)
+            const dropped = record.events.reduce(
+              (sum, event) => sum + (event.type === "events_dropped" ? event.count : 0),
+              0
+            )
             const sentinelsDelivered = record.events.filter((event) => event.type === "user_typing").length
             expect(delivered + dropped).toBe(10_000 + (sentinels - sentinelsDelivered))
             expect(dropped).toBeGreaterThan(0)
@@ -325,9 +338,16 @@ describe.concurrent("fault matrix: the RTM socket", () => {
         const first = yield* watch.session.sendMessage({ channel: "C1", text: "first" })
         const sent = yield* watch.server.awaitReceived((frame) => frame["text"] === "first")
         yield* watch.server.dropSockets
-        yield* waitUntil("the replayed ack", () => watch.record.events.some((event) => event.type === "unmatched_reply"))
+        yield* waitUntil(
+          "the replayed ack",
+          () => watch.record.events.some((event) => event.type === "unmatched_reply")
+        )
         const replayed = watch.record.events.find((event) => event.type === "unmatched_reply")
-        expect(replayed).toMatchObject({ type: "unmatched_reply", reply_to: sent["id"], raw: { ts: first.ts, text: "first" } })
+        expect(replayed).toMatchObject({
+          type: "unmatched_reply",
+          reply_to: sent["id"],
+          raw: { ts: first.ts, text: "first" }
+        })
         const second = yield* watch.session.sendMessage({ channel: "C1", text: "second" })
         expect(second.text).toBe("second")
         expect(second.ts).not.toBe(first.ts)

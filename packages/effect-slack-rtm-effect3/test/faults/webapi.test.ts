@@ -11,13 +11,6 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type Context, Duration, Effect, Fiber, Layer, Logger, LogLevel, Schedule } from "effect"
-import * as Rtm from "../../src/Rtm.js"
-import * as RtmSession from "../../src/RtmSession.js"
-import * as Slack from "../../src/Slack.js"
-import type { SlackWebApiError } from "../../src/SlackError.js"
-import { fromCode, pascalCase, rtmConnectErrorCodes } from "../../src/SlackError.js"
-import * as FakeSlack from "../../src/testing/FakeSlack.js"
-import { isRecoverable } from "../../src/internal/reconnect.js"
 import {
   connectedCount,
   reconnectCauses,
@@ -26,13 +19,23 @@ import {
   relaxedOptions,
   waitUntil
 } from "../../scripts/harness.js"
+import { isRecoverable } from "../../src/internal/reconnect.js"
+import * as Rtm from "../../src/Rtm.js"
+import * as RtmSession from "../../src/RtmSession.js"
+import * as Slack from "../../src/Slack.js"
+import type { SlackWebApiError } from "../../src/SlackError.js"
+import { fromCode, pascalCase, rtmConnectErrorCodes } from "../../src/SlackError.js"
+import * as FakeSlack from "../../src/testing/FakeSlack.js"
 
 const quiet = Logger.minimumLogLevel(LogLevel.None)
 
-
-
 /** A fake Slack and, built once for the test's scope, the Node layers pointed at it. */
-const setUp = (options: { readonly retry?: Schedule.Schedule<unknown, SlackWebApiError>; readonly timeout?: Duration.DurationInput } = {}) =>
+const setUp = (
+  options: {
+    readonly retry?: Schedule.Schedule<unknown, SlackWebApiError>
+    readonly timeout?: Duration.DurationInput
+  } = {}
+) =>
   Effect.gen(function*() {
     const server = yield* FakeSlack.make()
     const context = yield* Layer.build(Slack.layer({
@@ -140,21 +143,33 @@ const slackError = (code: string): FakeSlack.HttpAnswer => ({ body: { ok: false,
 
 describe.concurrent("fault matrix: the Web API during connect and reconnect", () => {
   describe("transient Slack codes", () => {
-    recoverableRow("internal_error → InternalError, retried", [slackError("internal_error")], (error) =>
-      expect(error).toMatchObject({ _tag: "InternalError", code: "internal_error" }))
-    recoverableRow("service_unavailable → ServiceUnavailable, retried", [slackError("service_unavailable")], (error) =>
-      expect(error).toMatchObject({ _tag: "ServiceUnavailable", code: "service_unavailable" }))
-    recoverableRow("{ ok: false, error: ratelimited } → Ratelimited (retryAfter 0), retried", [slackError("ratelimited")], (error) => {
+    recoverableRow(
+      "internal_error → InternalError, retried",
+      [slackError("internal_error")],
+      (error) => expect(error).toMatchObject({ _tag: "InternalError", code: "internal_error" })
+    )
+    recoverableRow(
+      "service_unavailable → ServiceUnavailable, retried",
+      [slackError("service_unavailable")],
+      (error) => expect(error).toMatchObject({ _tag: "ServiceUnavailable", code: "service_unavailable" })
+    )
+    recoverableRow("{ ok: false, error: ratelimited } → Ratelimited (retryAfter 0), retried", [
+      slackError("ratelimited")
+    ], (error) => {
       expect(error._tag).toBe("Ratelimited")
       if (error._tag === "Ratelimited") expect(Duration.toMillis(error.retryAfter)).toBe(0)
     })
   })
 
   describe("HTTP status", () => {
-    recoverableRow("429 without Retry-After → Ratelimited (retryAfter 0), retried", [{ status: 429, body: "" }], (error) => {
-      expect(error._tag).toBe("Ratelimited")
-      if (error._tag === "Ratelimited") expect(Duration.toMillis(error.retryAfter)).toBe(0)
-    })
+    recoverableRow(
+      "429 without Retry-After → Ratelimited (retryAfter 0), retried",
+      [{ status: 429, body: "" }],
+      (error) => {
+        expect(error._tag).toBe("Ratelimited")
+        if (error._tag === "Ratelimited") expect(Duration.toMillis(error.retryAfter)).toBe(0)
+      }
+    )
 
     it.scopedLive("429 with Retry-After: 1 → Ratelimited (retryAfter 1 s); the reconnect waits it out", () =>
       Effect.gen(function*() {
@@ -204,8 +219,11 @@ describe.concurrent("fault matrix: the Web API during connect and reconnect", ()
         expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(asked - 20)
       }).pipe(Effect.provide(quiet)))
 
-    recoverableRow("500 → HttpStatusError 500, retried", [{ status: 500, body: "oops" }], (error) =>
-      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 500, body: "oops" }))
+    recoverableRow(
+      "500 → HttpStatusError 500, retried",
+      [{ status: 500, body: "oops" }],
+      (error) => expect(error).toMatchObject({ _tag: "HttpStatusError", status: 500, body: "oops" })
+    )
     recoverableRow(
       "502 with an HTML body → HttpStatusError 502 (body kept, 200 chars at most), retried",
       [{ status: 502, body: `<html><h1>502 Bad Gateway</h1>${"<p>padding</p>".repeat(50)}</html>` }],
@@ -217,18 +235,27 @@ describe.concurrent("fault matrix: the Web API during connect and reconnect", ()
         }
       }
     )
-    recoverableRow("503 → HttpStatusError 503, retried", [{ status: 503, body: "" }], (error) =>
-      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 503 }))
+    recoverableRow(
+      "503 → HttpStatusError 503, retried",
+      [{ status: 503, body: "" }],
+      (error) => expect(error).toMatchObject({ _tag: "HttpStatusError", status: 503 })
+    )
     recoverableRow("three faults in a row (500, 429, 503) → each reported, then connected", [
       { status: 500, body: "" },
       { status: 429, body: "" },
       { status: 503, body: "" }
     ], (error) => expect(["HttpStatusError", "Ratelimited"]).toContain(error._tag))
 
-    permanentRow("400 → HttpStatusError 400, ends the session", { status: 400, body: "bad request" }, (error) =>
-      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 400 }))
-    permanentRow("404 → HttpStatusError 404, ends the session", { status: 404, body: "<html>not found</html>" }, (error) =>
-      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 404 }))
+    permanentRow(
+      "400 → HttpStatusError 400, ends the session",
+      { status: 400, body: "bad request" },
+      (error) => expect(error).toMatchObject({ _tag: "HttpStatusError", status: 400 })
+    )
+    permanentRow(
+      "404 → HttpStatusError 404, ends the session",
+      { status: 404, body: "<html>not found</html>" },
+      (error) => expect(error).toMatchObject({ _tag: "HttpStatusError", status: 404 })
+    )
   })
 
   describe("the connection", () => {
@@ -256,8 +283,11 @@ describe.concurrent("fault matrix: the Web API during connect and reconnect", ()
         expect(ack.text).toBe("late but fine")
       }).pipe(Effect.provide(quiet)))
 
-    recoverableRow("the connection is destroyed before an answer → NetworkError, retried", [{ destroy: true }], (error) =>
-      expect(error._tag).toBe("NetworkError"))
+    recoverableRow(
+      "the connection is destroyed before an answer → NetworkError, retried",
+      [{ destroy: true }],
+      (error) => expect(error._tag).toBe("NetworkError")
+    )
 
     recoverableRow(
       "an answer slower than the timeout → AttemptTimeout, retried",
@@ -274,29 +304,52 @@ describe.concurrent("fault matrix: the Web API during connect and reconnect", ()
     recoverableRow(
       "a body cut short by the server (Content-Length 100, 11 bytes, close) → NetworkError, retried",
       [{ body: "{\"ok\":true,", headers: { "content-length": "100", connection: "close" } }],
-      (error) => expect(error).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/reading the body failed/) })
+      (error) =>
+        expect(error).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/reading the body failed/) })
     )
     recoverableRow(
       "a body that claims gzip but is not → NetworkError, retried",
       [{ body: { ok: false, error: "invalid_auth" }, headers: { "content-encoding": "gzip" } }],
-      (error) => expect(error).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/reading the body failed/) })
+      (error) =>
+        expect(error).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/reading the body failed/) })
     )
-    recoverableRow("a truncated JSON body → MalformedResponse (not JSON), reconnected", [{ body: "{\"ok\":true,\"url\":\"ws" }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is not JSON" }))
-    recoverableRow("an empty body → MalformedResponse (empty), reconnected", [{ body: "" }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is empty" }))
-    recoverableRow("a `null` body → MalformedResponse (no boolean ok), reconnected", [{ body: "null" }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is not an object with a boolean `ok`" }))
-    recoverableRow("ok: true without url → MalformedResponse (shape), reconnected", [{ body: { ok: true, team: {}, self: {} } }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse" }))
-    recoverableRow("ok: false without error → MalformedResponse, reconnected", [{ body: { ok: false } }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "`ok` is false but `error` is not a string" }))
-    recoverableRow("an HTML page with status 200 → MalformedResponse, reconnected", [{ body: "<html>maintenance</html>" }], (error) =>
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is not JSON" }))
+    recoverableRow("a truncated JSON body → MalformedResponse (not JSON), reconnected", [{
+      body: "{\"ok\":true,\"url\":\"ws"
+    }], (error) => expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is not JSON" }))
+    recoverableRow(
+      "an empty body → MalformedResponse (empty), reconnected",
+      [{ body: "" }],
+      (error) => expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is empty" })
+    )
+    recoverableRow(
+      "a `null` body → MalformedResponse (no boolean ok), reconnected",
+      [{ body: "null" }],
+      (error) =>
+        expect(error).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "the body is not an object with a boolean `ok`"
+        })
+    )
+    recoverableRow("ok: true without url → MalformedResponse (shape), reconnected", [{
+      body: { ok: true, team: {}, self: {} }
+    }], (error) => expect(error).toMatchObject({ _tag: "MalformedResponse" }))
+    recoverableRow(
+      "ok: false without error → MalformedResponse, reconnected",
+      [{ body: { ok: false } }],
+      (error) =>
+        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "`ok` is false but `error` is not a string" })
+    )
+    recoverableRow("an HTML page with status 200 → MalformedResponse, reconnected", [{
+      body: "<html>maintenance</html>"
+    }], (error) => expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "the body is not JSON" }))
 
     recoverableRow(
       "a success whose team is nested 5,000 deep → MalformedResponse, reconnected (no stack-overflow defect)",
-      [{ body: `{"ok":true,"url":"ws://127.0.0.1:1/rtm","team":${"[".repeat(5_000)}${"]".repeat(5_000)},"self":{"id":"U1","name":"b"}}` }],
+      [{
+        body: `{"ok":true,"url":"ws://127.0.0.1:1/rtm","team":${"[".repeat(5_000)}${
+          "]".repeat(5_000)
+        },"self":{"id":"U1","name":"b"}}`
+      }],
       (error) => expect(error).toMatchObject({ _tag: "MalformedResponse" })
     )
 
@@ -327,30 +380,55 @@ describe.concurrent("fault matrix: the Web API during connect and reconnect", ()
           const result = yield* Rtm.connect().pipe(Effect.provide(context))
           expect(result.self).toEqual(FakeSlack.identity.self)
         }
-        yield* server.answerNext("rtm.connect", { body: JSON.stringify(good), headers: { "content-type": "text/html" } })
+        yield* server.answerNext("rtm.connect", {
+          body: JSON.stringify(good),
+          headers: { "content-type": "text/html" }
+        })
         const session = yield* RtmSession.make(relaxedOptions).pipe(Effect.provide(context))
         expect((yield* session.sendMessage({ channel: "C1", text: "ok" })).text).toBe("ok")
       }).pipe(Effect.provide(quiet)))
   })
 
   describe("Slack codes a later rtm.connect may not repeat (not retried by the Web API client, reconnected by the session)", () => {
-    for (const code of ["fatal_error", "migration_in_progress", "team_added_to_org", "org_login_required", "request_timeout"]) {
-      recoverableRow(`${code} → ${pascalCase(code)}, reconnected`, [slackError(code)], (error) =>
-        expect(error).toMatchObject({ _tag: pascalCase(code), code, method: "rtm.connect" }))
+    for (
+      const code of [
+        "fatal_error",
+        "migration_in_progress",
+        "team_added_to_org",
+        "org_login_required",
+        "request_timeout"
+      ]
+    ) {
+      recoverableRow(
+        `${code} → ${pascalCase(code)}, reconnected`,
+        [slackError(code)],
+        (error) => expect(error).toMatchObject({ _tag: pascalCase(code), code, method: "rtm.connect" })
+      )
     }
   })
 
   describe("permanent codes end the session after one request", () => {
-    const recoverable = ["internal_error", "service_unavailable", "ratelimited", "fatal_error", "migration_in_progress",
-      "team_added_to_org", "org_login_required", "request_timeout"]
+    const recoverable = [
+      "internal_error",
+      "service_unavailable",
+      "ratelimited",
+      "fatal_error",
+      "migration_in_progress",
+      "team_added_to_org",
+      "org_login_required",
+      "request_timeout"
+    ]
     const permanent = rtmConnectErrorCodes.filter((code) => !isRecoverable(fromCode("rtm.connect", code)))
     it("the permanent codes are every documented rtm.connect code but the 8 recoverable ones (23)", () => {
       expect(rtmConnectErrorCodes.filter((code) => !permanent.includes(code)).sort()).toEqual(recoverable.sort())
       expect(permanent).toHaveLength(23)
     })
     for (const code of permanent) {
-      permanentRow(`${code} → ${pascalCase(code)}; the session ends`, slackError(code), (error) =>
-        expect(error).toMatchObject({ _tag: pascalCase(code), code, method: "rtm.connect" }))
+      permanentRow(
+        `${code} → ${pascalCase(code)}; the session ends`,
+        slackError(code),
+        (error) => expect(error).toMatchObject({ _tag: pascalCase(code), code, method: "rtm.connect" })
+      )
     }
     permanentRow(
       "an undocumented code → UnknownSlackError; the session ends",
