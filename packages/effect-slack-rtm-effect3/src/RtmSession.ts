@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { Socket } from "@effect/platform"
+import { Socket } from "@effect/platform"
 import {
   Cause,
   Clock,
@@ -43,7 +43,7 @@ import {
   type SendError,
   SessionClosed
 } from "./RtmSessionError.js"
-import { SlackConfig } from "./SlackConfig.js"
+import { InvalidSlackConfig, SlackConfig } from "./SlackConfig.js"
 import type { RtmStartError } from "./SlackError.js"
 import type { SlackWebApi } from "./SlackWebApi.js"
 
@@ -132,6 +132,58 @@ export const defaultReconnect: Schedule.Schedule<unknown, Disconnected> = Schedu
 )
 
 /**
+ * What a constructor marked with {@link withHandshakeHeaders} takes as its
+ * second argument, in place of the protocols, when the session has headers
+ * to send on the upgrade request (a session token's `cookie`). It has the
+ * shape of Effect 4's `Socket.WebSocketClientOptions`.
+ *
+ * @since 0.3.0
+ */
+export interface WebSocketClientOptions {
+  readonly protocols?: string | Array<string> | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * A WebSocket constructor that can send handshake headers: its second
+ * argument is the protocols, or a {@link WebSocketClientOptions}. It is
+ * also a `Socket.WebSocketConstructor`.
+ *
+ * @since 0.3.0
+ */
+export type WebSocketConstructorWithHeaders = (
+  url: string,
+  options?: string | Array<string> | WebSocketClientOptions | undefined
+) => globalThis.WebSocket
+
+const sendsHeaders = Symbol.for("effect-slack-rtm/RtmSession/sendsHandshakeHeaders")
+
+/**
+ * Marks a WebSocket constructor as one that sends the `headers` of a
+ * {@link WebSocketClientOptions} second argument on the upgrade request, as
+ * `ws` can and a browser's `WebSocket` cannot. A session whose
+ * `SlackConfig` has a `cookie` opens its sockets only with such a
+ * constructor (`Slack.webSocketConstructor` is one). Returns a marked copy;
+ * `make` itself is left as it is.
+ *
+ * @since 0.3.0
+ */
+export const withHandshakeHeaders = (make: WebSocketConstructorWithHeaders): WebSocketConstructorWithHeaders =>
+  Object.defineProperty((url: string, options?: string | Array<string> | WebSocketClientOptions) => make(url, options), sendsHeaders, {
+    value: true
+  })
+
+/**
+ * Whether a WebSocket constructor was marked with
+ * {@link withHandshakeHeaders}: whether it can send a session token's
+ * cookie.
+ *
+ * @since 0.3.0
+ */
+export const sendsHandshakeHeaders = (make: unknown): make is WebSocketConstructorWithHeaders =>
+  typeof make === "function" && (make as unknown as Record<symbol, unknown>)[sendsHeaders] === true
+
+/**
  * A message to post.
  *
  * @since 0.1.0
@@ -182,7 +234,11 @@ export interface RtmSession {
   readonly send: (frame: { readonly type: string; readonly [key: string]: unknown }) => Effect.Effect<number, SendError>
 }
 
-/** Slack's limit on message text. */
+/**
+ * Slack's limit on message text.
+ *
+ * @since 0.1.0
+ */
 export const messageTextLimit = 4_000
 
 /**
@@ -191,11 +247,22 @@ export const messageTextLimit = 4_000
  * a scope of its own inside the caller's: if `make` fails or is interrupted
  * (say, by `Effect.timeout`), that scope closes and nothing is left running.
  *
+ * If the `SlackConfig` in context has a `cookie` (a session token's), every
+ * connection sends it on its upgrade request, so the WebSocket constructor
+ * must be able to send headers (see {@link withHandshakeHeaders}). With one
+ * that cannot, such as a runtime's global `WebSocket`, `make` fails at once,
+ * before any request, with `InvalidSlackConfig { option: "cookie" }`
+ * (since 0.3.0).
+ *
  * @since 0.1.0
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<RtmSession, SessionError, SlackWebApi | Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<
+  RtmSession,
+  SessionError | InvalidSlackConfig,
+  SlackWebApi | Socket.WebSocketConstructor | Scope.Scope
+> =>
   Effect.gen(function*() {
     const own = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     return yield* openSession(options).pipe(
@@ -226,10 +293,21 @@ const openSession = (options: Options) =>
     const params = options.connect ?? {}
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
-    // The token, when the layers provide it (`Slack.layer` does), is blanked out of what the session quotes.
-    const config = yield* Effect.serviceOption(SlackConfig)
-    const secret = Option.isSome(config) ? Redacted.value(config.value.token) : undefined
-    const quote = (text: string) => Quote.quote(text, secret)
+    // The token and the cookie, when the layers provide them (`Slack.layer` does), are blanked out of what the
+    // session quotes.
+    const config = Option.getOrUndefined(yield* Effect.serviceOption(SlackConfig))
+    const cookie = config?.cookie === undefined ? undefined : Redacted.value(config.cookie)
+    const secrets = Quote.secretsOf(config === undefined ? undefined : Redacted.value(config.token), cookie)
+    const quote = (text: string) => Quote.quote(text, secrets)
+    if (cookie !== undefined && !sendsHandshakeHeaders(yield* Socket.WebSocketConstructor)) {
+      return yield* new InvalidSlackConfig({
+        option: "cookie",
+        reason: "needs a WebSocket that can send headers, and this one cannot (a runtime's global WebSocket, say): " +
+          "use Slack.layer, Slack.webSocketConstructor, or a constructor marked with RtmSession.withHandshakeHeaders"
+      })
+    }
+    /** The headers of every upgrade request: the cookie, read once, kept for every reconnect. */
+    const headers = cookie === undefined ? undefined : { cookie }
     const sessionScope = yield* Effect.scope
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
     const connected = yield* Effect.makeLatch(false)
@@ -374,7 +452,8 @@ const openSession = (options: Options) =>
         const connection = yield* Connection.open(info.url, {
           helloTimeout,
           graceful: () => shuttingDown,
-          quote
+          quote,
+          headers
         }, { onEvent: deliver, onReply, onDrop: (drop) => onDrop(link, drop) })
         return { info, connection }
       }).pipe(
