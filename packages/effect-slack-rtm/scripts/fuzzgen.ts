@@ -556,6 +556,7 @@ export const runFrameFuzz = (options: {
     const session = yield* RtmSession.make({
       pingInterval: "1 hour",
       inboundCapacity: 10 * options.frames + 100,
+      inboundBytes: Infinity,
       reconnect: Schedule.spaced("1 millis"),
       rateLimit: false
     }).pipe(Effect.orDie)
@@ -807,6 +808,13 @@ export type HttpExpected =
   | { readonly outcome: "success or MalformedResponse" }
   | { readonly outcome: "error"; readonly tag: string; readonly code?: string; readonly status?: number }
 
+/** The documented rule for quoting server text: at most 200 characters, the full length stated when cut. */
+const quoted = (text: string) => {
+  if (text.length <= 200) return text
+  const length = `…(${text.length} characters)`
+  return text.slice(0, 200 - length.length) + length
+}
+
 /**
  * The oracle for a Web API case, from the documented rules: transport and
  * body-read failures are `NetworkError`; no answer is `AttemptTimeout`;
@@ -842,7 +850,7 @@ export const httpExpectedFor = (method: "rtm.connect" | "rtm.start", httpCase_: 
     if (typeof error !== "string") return { outcome: "error", tag: "MalformedResponse" }
     const documented = Object.hasOwn(catalogue, error) &&
       (method === "rtm.start" || catalogue[error as RtmStartErrorCode].connect)
-    return { outcome: "error", tag: documented ? pascalCase(error) : "UnknownSlackError", code: error }
+    return { outcome: "error", tag: documented ? pascalCase(error) : "UnknownSlackError", code: quoted(error) }
   }
   return httpCase_.valid === true
     ? { outcome: "success" }
@@ -938,7 +946,7 @@ export const runHttpFuzz = (options: {
           retry: Schedule.recurs(0),
           timeout
         }))
-      ))
+      )).pipe(Effect.orDie)
     const normal = yield* contextWith("10 seconds")
     const short = yield* contextWith("5 millis")
     const categories: Record<string, number> = {}

@@ -21,6 +21,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Guard from "./internal/guard.js"
+import { quote } from "./internal/quote.js"
 
 const Flexible = Schema.Record(Schema.String, Schema.Unknown)
 const optionalString = Schema.optional(Schema.String)
@@ -179,7 +180,8 @@ export const Unknown = Schema.Struct({
 
 /**
  * A frame that could not be decoded: not JSON, binary, not an object, or a
- * known type whose fields do not fit. `frame` is the frame as it came.
+ * known type whose fields do not fit. `frame` is the frame as it came, whole;
+ * `reason` is at most 200 characters.
  *
  * @since 1.0.0
  */
@@ -273,9 +275,10 @@ for (const schema of known) {
   })
 }
 
+/** The frame is kept whole for the user; the reason, which may quote it, is bounded. */
 const undecodable = (frame: string | Uint8Array, reason: string): Frame => ({
   _tag: "Event",
-  event: { type: "undecodable", frame, reason }
+  event: { type: "undecodable", frame, reason: quote(reason) }
 })
 
 /**

@@ -20,6 +20,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type * as Socket from "effect/socket/Socket"
@@ -30,21 +32,32 @@ import * as Keepalive from "./internal/keepalive.js"
 import * as Link from "./internal/link.js"
 import * as Metrics from "./internal/metrics.js"
 import * as Outbox from "./internal/outbox.js"
+import * as Quote from "./internal/quote.js"
 import * as Reconnect from "./internal/reconnect.js"
 import * as Rtm from "./Rtm.js"
 import type { Reply, RtmEvent } from "./RtmEvent.js"
-import { type Disconnected, MalformedAck, MessageTooLong, type SendError } from "./RtmSessionError.js"
+import {
+  type Disconnected,
+  type InvalidSocketUrl,
+  type InvalidWebSocketConstructor,
+  MalformedAck,
+  MessageTooLong,
+  type SendError
+} from "./RtmSessionError.js"
+import { SlackConfig } from "./SlackConfig.js"
 import type { RtmStartError } from "./SlackError.js"
 import type { SlackWebApi } from "./SlackWebApi.js"
 
 /**
  * What ends a session: a permanent Web API error (`InvalidAuth`,
- * `AccountInactive`, …), or the last `Disconnected` once a bounded
- * reconnect policy gives up.
+ * `AccountInactive`, …), a socket URL it will not open
+ * (`InvalidSocketUrl`), a constructor that cannot open sockets
+ * (`InvalidWebSocketConstructor`), or the last `Disconnected` once a
+ * bounded reconnect policy gives up.
  *
  * @since 1.0.0
  */
-export type SessionError = RtmStartError | Disconnected
+export type SessionError = RtmStartError | Disconnected | InvalidSocketUrl | InvalidWebSocketConstructor
 
 /**
  * Where a session stands.
@@ -93,6 +106,12 @@ export interface Options {
    * and reported in the stream. Default 10,000.
    */
   readonly inboundCapacity?: number
+  /**
+   * The same bound in size: the frames of the buffered events, in characters
+   * (bytes, for binary frames), may add up to this much; an event that does
+   * not fit is dropped and reported as for `inboundCapacity`. Default 4 MiB.
+   */
+  readonly inboundBytes?: number
   /** Frames queued while reconnecting; past that sends fail with `SendQueueFull`. Default 1,000. */
   readonly outboundCapacity?: number
   /** Outbound throttle (token bucket), or `false`. Default 3 per 3 s: 1 per second, bursts of 3. */
@@ -213,13 +232,18 @@ const openSession = (options: Options) =>
     const pingInterval = Duration.fromInputUnsafe(options.pingInterval ?? "30 seconds")
     const params = options.connect ?? {}
     const context = yield* Effect.context<never>()
+    const quote = yield* quoter
     const link = Link.make()
-    const inbound = yield* Inbound.make<SessionError>(options.inboundCapacity ?? 10_000, context)
+    const inbound = yield* Inbound.make<SessionError>({
+      capacity: options.inboundCapacity ?? 10_000,
+      maxBytes: options.inboundBytes ?? 4 * 1024 * 1024
+    }, context)
     const outbox = yield* Outbox.make({
       capacity: options.outboundCapacity ?? 1_000,
       ackTimeout: Duration.fromInputUnsafe(options.ackTimeout ?? "10 seconds"),
       rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
-      link
+      link,
+      quote
     })
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
     yield* Reconnect.start({
@@ -228,8 +252,9 @@ const openSession = (options: Options) =>
       stableAfter: Duration.toMillis(options.stableAfter ?? "30 seconds"),
       reconnect: options.reconnect ?? defaultReconnect,
       link,
-      onEvent: (event) => Inbound.deliver(inbound, event),
-      onReply: (reply) => onReply(inbound, outbox, reply),
+      quote,
+      onEvent: (event, size) => Inbound.deliver(inbound, event, size),
+      onReply: (reply, size) => onReply(inbound, outbox, reply, size),
       onHello: (connection, { self, team }) =>
         Effect.andThen(
           SubscriptionRef.set(state, SessionState.Connected({ self, team })),
@@ -246,10 +271,25 @@ const openSession = (options: Options) =>
     return methods({ inbound, outbox, link, state, pongTimeout })
   }).pipe(Effect.annotateLogs({ module: "RtmSession" }))
 
+/**
+ * How the session quotes server text: bounded, with every token-shaped
+ * string blanked out, and the token too when the layers provide the
+ * `SlackConfig` (`Slack.layer` does).
+ */
+const quoter = Effect.map(Effect.serviceOption(SlackConfig), (config) => {
+  const secret = Option.isSome(config) ? Redacted.value(config.value.token) : undefined
+  return (text: string) => Quote.quote(text, secret)
+})
+
 /** A reply goes to the send that waits for it; a reply that no send waits for is an event. */
-const onReply = (inbound: Inbound.Inbound<SessionError>, outbox: Outbox.Outbox, reply: Reply): void => {
+const onReply = (
+  inbound: Inbound.Inbound<SessionError>,
+  outbox: Outbox.Outbox,
+  reply: Reply,
+  size: number
+): void => {
   if (!Outbox.resolve(outbox, reply.reply_to, reply.raw)) {
-    Inbound.deliver(inbound, { type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw })
+    Inbound.deliver(inbound, { type: "unmatched_reply", reply_to: reply.reply_to, raw: reply.raw }, size)
   }
 }
 

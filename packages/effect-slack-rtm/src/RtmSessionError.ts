@@ -26,6 +26,8 @@ export class Disconnected extends Data.TaggedError("Disconnected")<{
     | "pong_timeout"
     | "server_error"
     | "connect_failed"
+    /** A frame larger than the socket accepts (`maxFrameBytes`); the socket was closed with 1009. */
+    | "frame_too_large"
   /** What happened, for people: `close 1006`, `no pong within 10 seconds`, …. */
   readonly detail: string
   /** The Web API error, when `reason` is `connect_failed`. */
@@ -34,6 +36,39 @@ export class Disconnected extends Data.TaggedError("Disconnected")<{
 }> {
   override get message() {
     return `disconnected (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * `rtm.connect` (or `rtm.start`) answered with a socket URL this client
+ * will not open: only `wss:` is accepted, and `ws:` to a loopback host
+ * (127.0.0.0/8, `localhost`, `::1`). It ends the session: another answer
+ * from the same server is not expected to be better. `url` is quoted, at
+ * most 200 characters, with anything token-shaped blanked out.
+ *
+ * @since 1.0.0
+ */
+export class InvalidSocketUrl extends Data.TaggedError("InvalidSocketUrl")<{
+  readonly url: string
+}> {
+  override get message() {
+    return `the socket URL is refused (only wss:, or ws: to a loopback host): ${this.url}`
+  }
+}
+
+/**
+ * The `Socket.WebSocketConstructor` in the context cannot open sockets: it
+ * is not a function, threw a `TypeError` (a class called without `new`,
+ * say), or returned something that is not a WebSocket. It ends the session
+ * at once instead of failing every open.
+ *
+ * @since 1.0.0
+ */
+export class InvalidWebSocketConstructor extends Data.TaggedError("InvalidWebSocketConstructor")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `the WebSocketConstructor cannot open sockets: ${this.reason}`
   }
 }
 
@@ -49,6 +84,21 @@ export class FrameTooLarge extends Data.TaggedError("FrameTooLarge")<{
 }> {
   override get message() {
     return `the frame is ${this.bytes} bytes; Slack drops the connection above ${this.limit}`
+  }
+}
+
+/**
+ * The frame cannot be written as a JSON object: it holds a BigInt or a
+ * cycle, or a `toJSON` threw or did not give an object. It was not sent, and
+ * the session goes on.
+ *
+ * @since 1.0.0
+ */
+export class InvalidFrame extends Data.TaggedError("InvalidFrame")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `the frame cannot be sent as JSON: ${this.reason}`
   }
 }
 
@@ -159,6 +209,7 @@ export class SessionClosed extends Data.TaggedError("SessionClosed")<{
  */
 export type SendError =
   | FrameTooLarge
+  | InvalidFrame
   | MessageTooLong
   | SendQueueFull
   | SendRejected

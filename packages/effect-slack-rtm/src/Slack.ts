@@ -4,10 +4,12 @@
  *
  * Invariant: `layer` and `layerConfig` need nothing else on Node ≥ 20, which
  * has `fetch` but no global `WebSocket`: sockets come from the `ws` package.
+ * Settings that cannot work fail the layer when it is built, never later.
  *
  * @since 1.0.0
  */
 import type * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Socket from "effect/socket/Socket"
@@ -16,38 +18,107 @@ import * as SlackConfig from "./SlackConfig.js"
 import * as SlackWebApi from "./SlackWebApi.js"
 
 /**
- * A `WebSocketConstructor` backed by the `ws` package, for Node versions
- * without a global `WebSocket`. Handshake headers, when asked for, are sent.
+ * The default bound on one inbound frame: 1 MiB. Slack's events are a few
+ * kilobytes; the largest (a `user_change` with a full profile, a message
+ * with many blocks) stay well under it.
+ *
+ * @since 1.0.0
+ */
+export const defaultMaxFrameBytes = 1024 * 1024
+
+/**
+ * What {@link layer} takes: the Web API settings, and the bound on frames.
+ *
+ * @since 1.0.0
+ */
+export interface Options extends SlackConfig.Options {
+  /**
+   * The largest frame the socket accepts, in bytes. `ws` refuses a larger
+   * one as it arrives, without buffering it, and closes the socket with
+   * 1009; the session reconnects with `Disconnected { reason:
+   * "frame_too_large" }`. Default {@link defaultMaxFrameBytes}.
+   */
+  readonly maxFrameBytes?: number
+}
+
+/**
+ * A `WebSocketConstructor` backed by the `ws` package, whose sockets accept
+ * frames of at most `maxFrameBytes` and do not negotiate permessage-deflate
+ * (so that a frame's size on the wire is its size in memory). Handshake
+ * headers, when asked for, are sent.
+ *
+ * @since 1.0.0
+ */
+export const webSocketConstructor = (
+  options: { readonly maxFrameBytes?: number } = {}
+): Socket.WebSocketConstructor["Service"] =>
+(url, protocols) => {
+  const settings = { maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes, perMessageDeflate: false }
+  return (protocols === undefined || typeof protocols === "string" || Array.isArray(protocols)
+    ? new WebSocket(url, protocols, settings)
+    : new WebSocket(
+      url,
+      protocols.protocols,
+      protocols.headers === undefined ? settings : { ...settings, headers: protocols.headers }
+    )) as unknown as Socket.WebSocketLike
+}
+
+/**
+ * The `ws` constructor of {@link webSocketConstructor} with its defaults, for
+ * Node versions without a global `WebSocket`.
  *
  * @since 1.0.0
  */
 export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(Socket.WebSocketConstructor)(
-  (url, options) =>
-    (options === undefined || typeof options === "string" || Array.isArray(options)
-      ? new WebSocket(url, options)
-      : new WebSocket(
-        url,
-        options.protocols,
-        options.headers === undefined ? {} : { headers: options.headers }
-      )) as unknown as Socket.WebSocketLike
+  webSocketConstructor()
 )
 
 /**
- * What the convenience layers provide.
+ * What the convenience layers provide. `SlackConfig` is among them so that
+ * a session can keep the token out of what it quotes.
  *
  * @since 1.0.0
  */
-export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor
+export type Services = SlackWebApi.SlackWebApi | Socket.WebSocketConstructor | SlackConfig.SlackConfig
 
-const fromConfig = <E>(config: Layer.Layer<SlackConfig.SlackConfig, E>): Layer.Layer<Services, E> =>
+/** The ports `fetch` never connects to: the "bad ports" of the Fetch standard. */
+const fetchBadPorts: ReadonlySet<string> = new Set(
+  ("1 7 9 11 13 15 17 19 20 21 22 23 25 37 42 43 53 69 77 79 87 95 101 102 103 104 109 110 111 113 115 117 119 123 " +
+    "135 137 139 143 161 179 389 427 465 512 513 514 515 526 530 531 532 540 548 554 556 563 587 601 636 989 990 993 " +
+    "995 1719 1720 1723 2049 3659 4045 4190 5060 5061 6000 6566 6665 6666 6667 6668 6669 6679 6697 10080").split(" ")
+)
+
+/** The configuration, refused if its `apiUrl` is on a port `fetch` would never connect to. */
+const forFetch = <E>(
+  config: Layer.Layer<SlackConfig.SlackConfig, E>
+): Layer.Layer<SlackConfig.SlackConfig, E | SlackConfig.InvalidSlackConfig> =>
+  Layer.effect(
+    SlackConfig.SlackConfig,
+    Effect.filterOrFail(
+      SlackConfig.SlackConfig,
+      (settings) => !fetchBadPorts.has(new URL(settings.apiUrl).port),
+      (settings) =>
+        new SlackConfig.InvalidSlackConfig({
+          option: "apiUrl",
+          reason: `is on port ${new URL(settings.apiUrl).port}, which fetch refuses (a "bad port")`
+        })
+    )
+  ).pipe(Layer.provide(config))
+
+const fromConfig = <E>(
+  config: Layer.Layer<SlackConfig.SlackConfig, E>,
+  webSocket: Layer.Layer<Socket.WebSocketConstructor> = layerWebSocket
+): Layer.Layer<Services, E | SlackConfig.InvalidSlackConfig> =>
   Layer.merge(
-    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(config)),
-    layerWebSocket
+    SlackWebApi.layer.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(forFetch(config))),
+    webSocket
   )
 
 /**
  * Everything on Node from explicit options: the Web API client over
- * `fetch`, and a `ws` WebSocket constructor.
+ * `fetch`, a `ws` WebSocket constructor, and the `SlackConfig`. Building it
+ * fails with `InvalidSlackConfig` if the options cannot work, including an
+ * `apiUrl` on a port that `fetch` refuses to connect to (such as 9, or 6000).
  *
  * @example
  * ```ts
@@ -59,12 +130,16 @@ const fromConfig = <E>(config: Layer.Layer<SlackConfig.SlackConfig, E>): Layer.L
  *
  * @since 1.0.0
  */
-export const layer = (options: SlackConfig.Options): Layer.Layer<Services> => fromConfig(SlackConfig.layer(options))
+export const layer = (options: Options): Layer.Layer<Services, SlackConfig.InvalidSlackConfig> =>
+  fromConfig(SlackConfig.layer(options), Layer.succeed(Socket.WebSocketConstructor)(webSocketConstructor(options)))
 
 /**
  * Everything on Node, configured from `SLACK_TOKEN` (required) and
- * `SLACK_API_URL` (optional).
+ * `SLACK_API_URL` (optional). Building it fails with `InvalidSlackConfig`
+ * as {@link layer} does.
  *
  * @since 1.0.0
  */
-export const layerConfig: Layer.Layer<Services, Config.ConfigError> = fromConfig(SlackConfig.layerConfig)
+export const layerConfig: Layer.Layer<Services, Config.ConfigError | SlackConfig.InvalidSlackConfig> = fromConfig(
+  SlackConfig.layerConfig
+)

@@ -3,16 +3,21 @@
  * attempt may take, and how failed attempts are retried.
  *
  * Invariant: the token stays `Redacted` from the options to the
- * `Authorization` header; defaults are filled in once, here.
+ * `Authorization` header; defaults are filled in once, here, and settings
+ * that cannot work are refused here, before any request, without quoting
+ * the token.
  *
  * @since 1.0.0
  */
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import { quote } from "./internal/quote.js"
 import type { SlackWebApiError } from "./SlackError.js"
 
 /**
@@ -50,6 +55,14 @@ export const defaultApiUrl = "https://slack.com/api/"
 export const defaultTimeout: Duration.Duration = Duration.seconds(10)
 
 /**
+ * The default cap on a response body: 16 MiB. A real `rtm.start` snapshot
+ * of a large workspace is a few MiB.
+ *
+ * @since 1.0.0
+ */
+export const defaultMaxResponseBytes = 16 * 1024 * 1024
+
+/**
  * What {@link layer} takes. Only `token` is required.
  *
  * @since 1.0.0
@@ -63,6 +76,11 @@ export interface Options {
   readonly timeout?: Duration.Input
   /** Retry policy for transient failures. Default {@link defaultRetry}. */
   readonly retry?: RetryPolicy
+  /**
+   * The largest response body read, in bytes. A success past it fails with
+   * `MalformedResponse`, and the rest is left unread. Default 16 MiB.
+   */
+  readonly maxResponseBytes?: number
 }
 
 /**
@@ -75,49 +93,107 @@ export class SlackConfig extends Context.Service<SlackConfig, {
   readonly apiUrl: string
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
+  readonly maxResponseBytes: number
 }>()("effect-slack-rtm/SlackConfig") {}
 
 /**
- * Fills in the defaults. A missing trailing `/` on `apiUrl` is added.
- * Throws on a `timeout` that is not a duration.
+ * A setting that cannot work, found when the configuration is made (the
+ * layer is built), before any request. It is permanent. It never quotes
+ * the token.
  *
  * @since 1.0.0
  */
-export const make = (options: Options): SlackConfig["Service"] => {
-  const apiUrl = options.apiUrl ?? defaultApiUrl
-  return {
-    token: Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token),
-    apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
-    timeout: Duration.fromInputUnsafe(options.timeout ?? defaultTimeout),
-    retry: options.retry ?? defaultRetry
+export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
+  /** The option at fault. */
+  readonly option: "token" | "apiUrl"
+  /** What is wrong with it. */
+  readonly reason: string
+}> {
+  override get message() {
+    return `invalid Slack configuration: ${this.option} ${this.reason}`
   }
 }
 
+/** Why the token cannot work, if it cannot: it is empty, or holds a character that could split a header. */
+const tokenProblem = (token: string): string | undefined => {
+  if (token === "") return "is empty"
+  if (/[\u0000-\u001f\u007f]/.test(token)) return "holds a control character (such as CR, LF or NUL)"
+  return undefined
+}
+
+/** Why `apiUrl` cannot work, if it cannot: it must be an `http:` or `https:` URL with a port from 1 to 65535. */
+const apiUrlProblem = (apiUrl: string): string | undefined => {
+  let url: URL
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    // This also covers a port past 65535.
+    return `is not a URL (or its port is out of range): ${quote(apiUrl)}`
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `must be an http: or https: URL: ${quote(apiUrl)}`
+  if (url.port === "0") return `has port 0: ${quote(apiUrl)}`
+  return undefined
+}
+
 /**
- * A layer from explicit options.
+ * Checks the options and fills in the defaults. A plain string token is
+ * wrapped in `Redacted`, and a missing trailing `/` on `apiUrl` is added.
+ * Fails with {@link InvalidSlackConfig} for an empty token or one that holds
+ * a control character (CR, LF, NUL, any character below U+0020, or U+007F),
+ * which could split the `Authorization` header, and for an `apiUrl` that is
+ * not an `http:` or `https:` URL with a usable port. Dies on a `timeout`
+ * that is not a duration.
  *
  * @since 1.0.0
  */
-export const layer = (options: Options): Layer.Layer<SlackConfig> => Layer.succeed(SlackConfig, make(options))
+export const make = (options: Options): Effect.Effect<SlackConfig["Service"], InvalidSlackConfig> =>
+  Effect.suspend(() => {
+    const token = Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token)
+    const badToken = tokenProblem(Redacted.value(token))
+    if (badToken !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "token", reason: badToken }))
+    const apiUrl = options.apiUrl ?? defaultApiUrl
+    const badUrl = apiUrlProblem(apiUrl)
+    if (badUrl !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "apiUrl", reason: badUrl }))
+    return Effect.succeed(SlackConfig.of({
+      token,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+      timeout: Duration.fromInputUnsafe(options.timeout ?? defaultTimeout),
+      retry: options.retry ?? defaultRetry,
+      maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+    }))
+  })
+
+/**
+ * A layer from explicit options. Building it fails with
+ * {@link InvalidSlackConfig} if they cannot work (see {@link make}).
+ *
+ * @since 1.0.0
+ */
+export const layer = (options: Options): Layer.Layer<SlackConfig, InvalidSlackConfig> =>
+  Layer.effect(SlackConfig, make(options))
+
+/** A setting from the environment, without the whitespace (a trailing newline, say) around it. */
+const trimmed = (name: string) => Config.String(name).pipe(Config.map((value) => value.trim()))
 
 /**
  * The options read from configuration: `SLACK_TOKEN` (required, redacted)
- * and `SLACK_API_URL` (optional).
+ * and `SLACK_API_URL` (optional), each without surrounding whitespace.
  *
  * @since 1.0.0
  */
 export const options: Config.Config<Options> = Config.all({
-  token: Config.Redacted("SLACK_TOKEN"),
-  apiUrl: Config.String("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
+  token: Config.Redacted("SLACK_TOKEN").pipe(Config.map((token) => Redacted.make(Redacted.value(token).trim()))),
+  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
 })
 
 /**
  * A layer read from the environment (see {@link options}), with the
- * default timeout and retry policy.
+ * default timeout and retry policy. Building it fails with
+ * {@link InvalidSlackConfig} as {@link make} does.
  *
  * @since 1.0.0
  */
-export const layerConfig: Layer.Layer<SlackConfig, Config.ConfigError> = Layer.effect(
+export const layerConfig: Layer.Layer<SlackConfig, Config.ConfigError | InvalidSlackConfig> = Layer.effect(
   SlackConfig,
-  Config.map(options, make)
+  Effect.flatMap(options, make)
 )

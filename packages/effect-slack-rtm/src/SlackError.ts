@@ -274,7 +274,8 @@ export const ApiErrors = Object.fromEntries(
 ) as { readonly [C in RtmStartErrorCode as PascalCase<C>]: ApiErrorClass<C> }
 
 /**
- * A code that the method's documentation does not name, kept verbatim.
+ * A code that the method's documentation does not name, kept as it came
+ * up to 200 characters (a longer one is cut, with its length stated).
  *
  * @since 1.0.0
  */
@@ -289,7 +290,8 @@ export class UnknownSlackError extends Data.TaggedError("UnknownSlackError")<{
 
 /**
  * The server answered with a non-2xx status other than 429.
- * `body` holds at most the first 200 characters of what it sent.
+ * `body` holds at most 200 characters of what it sent: its start, and its
+ * full length when cut (`…(N characters)`).
  *
  * @since 1.0.0
  */
@@ -333,8 +335,9 @@ export class AttemptTimeout extends Data.TaggedError("AttemptTimeout")<{
 }
 
 /**
- * The body was not the JSON that the method documents.
- * `body` holds at most the first 200 characters of it.
+ * The body was not the JSON that the method documents, or a success body
+ * was larger than `maxResponseBytes`. `body` holds at most 200 characters
+ * of it, as {@link HttpStatusError} does.
  *
  * @since 1.0.0
  */

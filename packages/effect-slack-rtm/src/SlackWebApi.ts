@@ -5,7 +5,8 @@
  *
  * Invariant: the token travels only in the `Authorization` header; every
  * foreign failure (`HttpClientError`, `SchemaError`, a timeout) is mapped
- * to a {@link SlackWebApiError} here, once.
+ * to a {@link SlackWebApiError} here, once; no more than `maxResponseBytes`
+ * of a body is ever read, and what an error quotes of it is bounded.
  *
  * @since 1.0.0
  */
@@ -13,6 +14,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -23,6 +25,8 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { quote as quoteText } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -62,13 +66,18 @@ export class SlackWebApi extends Context.Service<SlackWebApi, {
 }>()("effect-slack-rtm/SlackWebApi") {}
 
 /**
- * What errors may quote of the server's text: the first 200 characters,
- * with the token blanked out, in case the server echoed it back.
+ * What errors may quote of the server's text: at most 200 characters, with
+ * the token and anything token-shaped blanked out, in case the server
+ * echoed it back.
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) => {
-  const quoted = text.split(Redacted.value(token)).join("<redacted>")
-  return quoted.length > 200 ? `${quoted.slice(0, 200)}…` : quoted
-}
+const quoter = (token: Redacted.Redacted<string>) => (text: string) => quoteText(text, Redacted.value(token))
+
+/**
+ * The `http.client` span records headers by name once a user opts in (with
+ * `HttpClient.TracerHeaderFilter`), and a server may echo the token in any
+ * response header: every header's value is redacted there.
+ */
+const everyHeader: ReadonlyArray<RegExp> = [/(?:)/]
 
 /** The innermost message of an error chain: "connect ECONNREFUSED …" rather than "fetch failed". */
 const rootMessage = (error: unknown): string => {
@@ -107,6 +116,54 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
   return Duration.min(asked, maxRetryAfter)
 }
 
+/**
+ * Reads the body as a stream, up to `limit` bytes. Past that it stops, and
+ * the rest is never read (the stream is cancelled); `complete` is then false.
+ * A `Content-Length` over the limit is refused before reading anything. The
+ * stream's error is taken as a value, and a response without a body (a 204,
+ * say) has an empty text.
+ */
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<{ readonly text: string; readonly complete: boolean }, HttpClientError.HttpClientError> =>
+  Effect.gen(function*() {
+    if (Number(response.headers["content-length"]) > limit) return { text: "", complete: false }
+    const chunks: Array<Uint8Array> = []
+    let bytes = 0
+    let complete = true
+    let failure: HttpClientError.HttpClientError | undefined
+    yield* Stream.runForEachWhile(Stream.result(response.stream), (item) =>
+      Effect.sync(() => {
+        if (Result.isFailure(item)) {
+          failure = item.failure
+          return false
+        }
+        complete = bytes + item.success.length <= limit
+        chunks.push(complete ? item.success : item.success.subarray(0, limit - bytes))
+        bytes += item.success.length
+        return complete
+      }))
+    if (failure !== undefined && failure.reason._tag !== "EmptyBodyError") return yield* Effect.fail(failure)
+    return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
+  })
+
+/**
+ * Deletes every `__proto__` key of a parsed body, at any depth. `JSON.parse`
+ * keeps such a key as a plain property; Effect 4's Schema keeps it as one
+ * too (it never becomes a prototype), but no decoded answer should carry
+ * it. Iterative: a body may be nested deeper than the stack.
+ */
+const dropProtoKeys = (json: unknown): void => {
+  const pending = [json]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== "object" || value === null) continue
+    if (Object.hasOwn(value, "__proto__")) delete (value as { __proto__?: unknown }).__proto__
+    for (const item of Object.values(value)) pending.push(item)
+  }
+}
+
 /** Checks an `ok: true` body against the method's Schema; unknown fields are kept by the Schema itself. */
 const decode = <A>(schema: Schema.Decoder<A>, json: unknown): Result.Result<A, string> => {
   try {
@@ -122,11 +179,12 @@ const interpret = <A>(
   method: RtmMethod,
   response: HttpClientResponse.HttpClientResponse,
   schema: Schema.Decoder<A>,
-  quote: (text: string) => string
+  quote: (text: string) => string,
+  maxBytes: number
 ): Effect.Effect<A, SlackWebApiError> =>
   Effect.gen(function*() {
-    const body = yield* Effect.mapError(
-      response.text,
+    const { complete, text: body } = yield* Effect.mapError(
+      readBody(response, maxBytes),
       (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
     )
     const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
@@ -135,19 +193,21 @@ const interpret = <A>(
       return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
     }
     const malformed = (reason: string) => new MalformedResponse({ method, reason, body: quote(body) })
+    if (!complete) return yield* malformed(`the body is larger than ${maxBytes} bytes (maxResponseBytes)`)
     let json: unknown
     try {
       json = JSON.parse(body)
     } catch {
       return yield* malformed(body === "" ? "the body is empty" : "the body is not JSON")
     }
+    dropProtoKeys(json)
     if (typeof json !== "object" || json === null || typeof (json as { ok?: unknown }).ok !== "boolean") {
       return yield* malformed("the body is not an object with a boolean `ok`")
     }
     const { error, ok } = json as { ok: boolean; error?: unknown }
     if (!ok) {
       if (typeof error !== "string") return yield* malformed("`ok` is false but `error` is not a string")
-      return yield* Effect.fail(fromCode(method, error, retryAfter))
+      return yield* Effect.fail(fromCode(method, quote(error), retryAfter))
     }
     const decoded = decode(schema, json)
     if (Result.isFailure(decoded)) return yield* malformed(quote(decoded.failure))
@@ -218,10 +278,11 @@ export const make: Effect.Effect<SlackWebApi["Service"], never, HttpClient.HttpC
         HttpClientRequest.bodyUrlParams(formOf(params))
       )
       const attempt = client.execute(request).pipe(
+        Effect.provideService(Headers.CurrentRedactedNames, everyHeader),
         Effect.mapError((error: HttpClientError.HttpClientError) =>
           new NetworkError({ method, reason: quote(rootMessage(error)) })
         ),
-        Effect.flatMap((res) => interpret(method, res, response, quote)),
+        Effect.flatMap((res) => interpret(method, res, response, quote, config.maxResponseBytes)),
         Effect.timeoutOrElse({
           duration: config.timeout,
           orElse: () => Effect.fail(new AttemptTimeout({ method, timeout: config.timeout }))

@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
+import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import * as RtmSession from "../src/RtmSession.js"
@@ -348,6 +349,86 @@ describe("RtmSession under TestClock", () => {
       const events = yield* session.events.pipe(Stream.take(4), Stream.runCollect)
       expect(events.map((event) => event.type)).toEqual(["hello", "user_typing", "user_typing", "events_dropped"])
       expect(events[3]).toEqual({ type: "events_dropped", count: 48 })
+    }).pipe(Effect.provide(testLayer)))
+
+  it.effect(
+    "the buffer is bounded in bytes too: events past inboundBytes are dropped and reported, then fit again once read",
+    () =>
+      Effect.gen(function*() {
+        const test = yield* SlackTest.SlackTest
+        // hello is 16 characters; each message frame about 1,100.
+        const session = yield* RtmSession.make({ inboundBytes: 2_500 })
+        const socket = yield* test.socket
+        const big = (n: number) => ({ type: "message", channel: "C1", ts: `1.${n}`, text: "x".repeat(1_000) })
+        for (let n = 0; n < 5; n++) yield* socket.push(big(n))
+        const first = yield* session.events.pipe(Stream.take(4), Stream.runCollect)
+        expect(first.map((event) => event.type)).toEqual(["hello", "message", "message", "events_dropped"])
+        expect(first[3]).toEqual({ type: "events_dropped", count: 3 })
+        // What the consumer took freed its bytes: the next big event fits.
+        yield* socket.push(big(5))
+        const [next] = yield* session.events.pipe(Stream.take(1), Stream.runCollect)
+        expect(next).toMatchObject({ type: "message", ts: "1.5" })
+      }).pipe(Effect.provide(testLayer))
+  )
+
+  it.effect(
+    "a WebSocketConstructor that cannot open sockets ends make with InvalidWebSocketConstructor, after one connect",
+    () =>
+      Effect.gen(function*() {
+        class NeedsNew {
+          constructor(readonly url: string) {}
+        }
+        const broken: ReadonlyArray<unknown> = [42, NeedsNew, () => undefined, () => ({ readyState: 1 })]
+        for (const constructor of broken) {
+          const before = yield* connectCount
+          const error = yield* Effect.flip(
+            RtmSession.make({ reconnect: Schedule.recurs(2) }).pipe(
+              Effect.scoped,
+              Effect.provideService(
+                Socket.WebSocketConstructor,
+                constructor as Socket.WebSocketConstructor["Service"]
+              )
+            )
+          )
+          expect(error._tag).toBe("InvalidWebSocketConstructor")
+          expect((yield* connectCount) - before).toBe(1)
+        }
+      }).pipe(Effect.provide(testLayer))
+  )
+
+  it.effect("a frame that cannot be written as JSON fails with InvalidFrame, and the session goes on", () =>
+    Effect.gen(function*() {
+      const session = yield* RtmSession.make()
+      const circular: { type: string; [key: string]: unknown } = { type: "custom" }
+      circular["self"] = circular
+      const refused: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }> = [
+        { type: "custom", n: 1n },
+        circular,
+        {
+          type: "custom",
+          x: {
+            toJSON: () => {
+              throw new Error("no JSON for you")
+            }
+          }
+        },
+        { type: "custom", toJSON: () => "not an object" }
+      ]
+      for (const frame of refused) {
+        const error = yield* Effect.flip(session.send(frame))
+        expect(error._tag).toBe("InvalidFrame")
+      }
+      expect((yield* Effect.flip(session.subscribePresence([1n as unknown as string])))._tag).toBe("InvalidFrame")
+      // A toJSON that would throw the second time: the frame is written as JSON once.
+      let calls = 0
+      yield* session.send({
+        type: "custom",
+        x: { toJSON: () => calls++ === 0 ? "once" : Effect.runSync(Effect.die("twice")) }
+      })
+      expect(yield* sentOf("custom")).toEqual([expect.objectContaining({ x: "once" })])
+      expect(yield* sentOf("presence_sub")).toEqual([])
+      expect((yield* session.sendMessage({ channel: "C1", text: "still here" })).text).toBe("still here")
+      expect((yield* currentState(session))._tag).toBe("Connected")
     }).pipe(Effect.provide(testLayer)))
 
   it.effect("garbage, unknown types and stray replies reach the consumer as data", () =>

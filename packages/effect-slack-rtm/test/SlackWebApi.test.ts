@@ -83,7 +83,7 @@ describe("SlackWebApi", () => {
       expect(result.team["icon"]).toEqual({ image_34: "x" })
     }))
 
-  it.effect("a __proto__ key from the wire stays an own field and never becomes a prototype", () =>
+  it.effect("a __proto__ key from the wire is dropped, and never becomes a prototype", () =>
     Effect.gen(function*() {
       const body = `{"ok":true,"url":"wss://x","team":{"id":"T1","name":"n","domain":"d","__proto__":{"polluted":1}},` +
         `"self":{"id":"U1","name":"bot"},"__proto__":{"isAdmin":true}}`
@@ -93,7 +93,8 @@ describe("SlackWebApi", () => {
       expect(Object.getPrototypeOf(result.team)).toBe(Object.prototype)
       expect((result as Record<string, unknown>)["isAdmin"]).toBeUndefined()
       expect((result.team as Record<string, unknown>)["polluted"]).toBeUndefined()
-      expect(Object.hasOwn(result, "__proto__")).toBe(true)
+      expect(Object.hasOwn(result, "__proto__")).toBe(false)
+      expect(Object.hasOwn(result.team, "__proto__")).toBe(false)
       expect(({} as Record<string, unknown>)["isAdmin"]).toBeUndefined()
     }))
 
@@ -239,6 +240,61 @@ describe("SlackWebApi", () => {
       }
     }))
 
+  it.effect("a body past maxResponseBytes fails with MalformedResponse, and the rest is never read", () =>
+    Effect.gen(function*() {
+      const limit = 64 * 1024
+      /** 2 MiB of "x", in 16 KiB chunks, each made only when read; `pulled` counts what was read. */
+      const large = (pulled: { bytes: number }) =>
+        new ReadableStream<Uint8Array>({
+          pull: (controller) => {
+            if (pulled.bytes >= 2 * 1024 * 1024) return controller.close()
+            pulled.bytes += 16 * 1024
+            controller.enqueue(new Uint8Array(16 * 1024).fill(0x78))
+          }
+        }, { highWaterMark: 0 })
+      const streamed = { bytes: 0 }
+      const declared = { bytes: 0 }
+      const { layer } = scriptedWebApi([
+        { body: large(streamed) },
+        { body: large(declared), headers: { "content-length": String(2 * 1024 * 1024) } }
+      ], { retry: Schedule.recurs(0), maxResponseBytes: limit })
+      for (const pulled of [streamed, declared]) {
+        const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+        expect(error).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: `the body is larger than ${limit} bytes (maxResponseBytes)`
+        })
+        expect(pulled.bytes).toBeLessThanOrEqual(limit + 16 * 1024)
+      }
+      expect(declared.bytes).toBe(0)
+    }))
+
+  it.effect("a body of exactly maxResponseBytes is read; an error page past it is still an HttpStatusError", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify(ok.body)
+      const { layer } = scriptedWebApi([
+        { body },
+        { status: 502, body: "<html>" + "x".repeat(10_000) }
+      ], { retry: Schedule.recurs(0), maxResponseBytes: body.length })
+      expect((yield* Rtm.connect().pipe(Effect.provide(layer))).url).toBe(ok.body.url)
+      const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+      expect(error).toMatchObject({ _tag: "HttpStatusError", status: 502 })
+    }))
+
+  it.effect("a body that fails while it is read is a NetworkError, and nothing is logged as unhandled", () =>
+    Effect.gen(function*() {
+      const logs = capturingLogger()
+      const broken = new ReadableStream<Uint8Array>({
+        pull: (controller) => controller.error(new Error("connection reset"))
+      })
+      const { layer } = scriptedWebApi([{ body: broken }, { status: 204, body: "" }], { retry: Schedule.recurs(0) })
+      const failed = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(failed).toMatchObject({ _tag: "NetworkError", reason: expect.stringMatching(/^reading the body failed/) })
+      const empty = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer), Effect.provide(logs.layer)))
+      expect(empty).toMatchObject({ _tag: "MalformedResponse", reason: "the body is empty" })
+      expect(logs.lines.filter((line) => /unhandled/i.test(line))).toEqual([])
+    }))
+
   it("caps an absurd Retry-After at an hour", () => {
     expect(Duration.toHours(parseRetryAfter("9".repeat(400), 0))).toBe(1)
     expect(Duration.toHours(parseRetryAfter("7200", 0))).toBe(1)
@@ -267,19 +323,22 @@ describe("SlackConfig", () => {
       expect(Exit.isFailure(yield* Effect.exit(step(0, transient)))).toBe(true)
     }))
 
-  it("durations accept strings, millis and Durations; the API URL gets its trailing slash", () => {
-    const token = Redacted.make(secretToken)
-    expect(Duration.toMillis(SlackConfig.make({ token, timeout: "300 millis" }).timeout)).toBe(300)
-    expect(Duration.toMillis(SlackConfig.make({ token, timeout: 250 }).timeout)).toBe(250)
-    expect(Duration.toMillis(SlackConfig.make({ token, timeout: Duration.seconds(2) }).timeout)).toBe(2000)
-    expect(Duration.toMillis(SlackConfig.make({ token }).timeout)).toBe(10_000)
-    expect(SlackConfig.make({ token, apiUrl: "http://127.0.0.1:1/api" }).apiUrl).toBe("http://127.0.0.1:1/api/")
-    expect(SlackConfig.make({ token }).apiUrl).toBe("https://slack.com/api/")
-  })
+  it.effect("durations accept strings, millis and Durations; the API URL gets its trailing slash", () =>
+    Effect.gen(function*() {
+      const token = Redacted.make(secretToken)
+      const make = (options: Omit<SlackConfig.Options, "token">) => SlackConfig.make({ token, ...options })
+      expect(Duration.toMillis((yield* make({ timeout: "300 millis" })).timeout)).toBe(300)
+      expect(Duration.toMillis((yield* make({ timeout: 250 })).timeout)).toBe(250)
+      expect(Duration.toMillis((yield* make({ timeout: Duration.seconds(2) })).timeout)).toBe(2000)
+      expect(Duration.toMillis((yield* make({})).timeout)).toBe(10_000)
+      expect((yield* make({ apiUrl: "http://127.0.0.1:1/api" })).apiUrl).toBe("http://127.0.0.1:1/api/")
+      expect((yield* make({})).apiUrl).toBe("https://slack.com/api/")
+      expect((yield* make({})).maxResponseBytes).toBe(SlackConfig.defaultMaxResponseBytes)
+    }))
 
   it.effect("a plain string token is wrapped in Redacted at once, and sent only as the Bearer header", () =>
     Effect.gen(function*() {
-      const config = SlackConfig.make({ token: secretToken })
+      const config = yield* SlackConfig.make({ token: secretToken })
       expect(Redacted.isRedacted(config.token)).toBe(true)
       expect(Redacted.value(config.token)).toBe(secretToken)
       expect(JSON.stringify(config)).not.toContain(secretToken)

@@ -28,7 +28,8 @@ export interface SeenRequest {
 export interface Canned {
   readonly status?: number
   readonly headers?: Record<string, string>
-  readonly body: string | object
+  /** A string as it is, a stream as it comes, anything else as JSON. */
+  readonly body: string | ReadableStream<Uint8Array> | object
 }
 
 /**
@@ -37,7 +38,11 @@ export interface Canned {
  */
 export const scriptedWebApi = (
   answers: ReadonlyArray<Canned | "hang">,
-  options: { readonly retry?: SlackConfig.RetryPolicy; readonly timeout?: Duration.Input } = {}
+  options: {
+    readonly retry?: SlackConfig.RetryPolicy
+    readonly timeout?: Duration.Input
+    readonly maxResponseBytes?: number
+  } = {}
 ) => {
   const seen: Array<SeenRequest> = []
   const client = HttpClient.make((request: HttpClientRequest, url) => {
@@ -45,10 +50,13 @@ export const scriptedWebApi = (
     seen.push({ url: url.toString(), headers: { ...request.headers }, body })
     const answer = answers[Math.min(seen.length - 1, answers.length - 1)]!
     if (answer === "hang") return Effect.never
-    const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body)
+    const text = typeof answer.body === "string" || answer.body instanceof ReadableStream
+      ? answer.body
+      : JSON.stringify(answer.body)
+    const status = answer.status ?? 200
     return Effect.succeed(HttpClientResponse.fromWeb(
       request,
-      new Response(text, { status: answer.status ?? 200, headers: answer.headers ?? {} })
+      new Response([204, 205, 304].includes(status) ? null : text, { status, headers: answer.headers ?? {} })
     ))
   })
   const layer = SlackWebApi.layer.pipe(
@@ -57,7 +65,8 @@ export const scriptedWebApi = (
       token: Redacted.make(secretToken),
       apiUrl: "https://slack.test/api/",
       ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.timeout !== undefined ? { timeout: options.timeout } : {})
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {})
     }))
   )
   return { layer, seen }

@@ -1,14 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { dump } from "../scripts/harness.js"
 import * as RtmSession from "../src/RtmSession.js"
+import * as Slack from "../src/Slack.js"
+import * as SlackConfig from "../src/SlackConfig.js"
+import * as SlackWebApi from "../src/SlackWebApi.js"
 import * as FakeSlack from "../src/testing/FakeSlack.js"
-import { capturingLogger, recordingTracer } from "./helpers.js"
+import { capturingLogger, recordingTracer, secretToken } from "./helpers.js"
 
 describe("the token never leaks", () => {
   it.live("a session through faults logs, traces and measures nothing that holds the token", () =>
@@ -68,4 +74,47 @@ describe("the token never leaks", () => {
       ].join("\n")
       expect(everything).not.toContain(outcome.token)
     }))
+})
+
+describe("a socket URL that holds the token", () => {
+  const identity = { team: { id: "T1", name: "Team", domain: "team" }, self: { id: "U1", name: "bot" } }
+  for (
+    const [name, token] of [
+      ["a token-shaped one", secretToken],
+      ["a configured secret of any shape", "plain-secret-777"]
+    ] as const
+  ) {
+    it.effect(`${name} reaches no log line, Disconnected.detail or connect span`, () =>
+      Effect.gen(function*() {
+        const logs = capturingLogger()
+        const { spans, tracer } = recordingTracer()
+        const config = SlackConfig.layer({ token: Redacted.make(token), apiUrl: "https://slack.test/api/" })
+        const client = HttpClient.make((request) =>
+          Effect.succeed(HttpClientResponse.fromWeb(
+            request,
+            Response.json({ ok: true, url: `not a url ?token=${token}`, ...identity })
+          ))
+        )
+        const layer = Layer.mergeAll(
+          SlackWebApi.layer.pipe(
+            Layer.provide(Layer.succeed(HttpClient.HttpClient, client)),
+            Layer.provideMerge(config)
+          ),
+          Slack.layerWebSocket,
+          logs.layer
+        )
+        const error = yield* Effect.flip(
+          RtmSession.make({ reconnect: Schedule.recurs(0) }).pipe(
+            Effect.scoped,
+            Effect.provide(layer),
+            Effect.withTracer(tracer)
+          )
+        )
+        expect(error).toMatchObject({ _tag: "Disconnected", reason: "socket_error" })
+        expect(spans.map((span) => span.name)).toContain("RtmSession.connect")
+        const everything = [...logs.lines, dump(spans), dump(error), error.message].join("\n")
+        expect(everything).toContain("<redacted>")
+        expect(everything).not.toContain(token)
+      }))
+  }
 })

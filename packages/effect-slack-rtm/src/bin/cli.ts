@@ -17,7 +17,7 @@ import * as Result from "effect/Result"
 export interface CliOptions {
   /** One JSON object per line instead of a readable log. */
   readonly json: boolean
-  /** How long to run: the demo's length, or a limit on a live run. */
+  /** How long to run, counted from the start (connecting included): the demo's length, or a limit on a live run. */
   readonly duration: Duration.Duration | undefined
   /** Connect to the real Slack (needs `SLACK_TOKEN`). */
   readonly live: boolean
@@ -47,10 +47,12 @@ users chat in two channels, a bot answers mentions, the server says goodbye
 and drops the socket once, and a summary closes the run (about 15 s).
 
 With SLACK_TOKEN (and optionally SLACK_API_URL), or with --live, connects to
-that Slack and prints events until Ctrl-C.
+that Slack and prints events until Ctrl-C. Each failed connect attempt is
+shown; if Ctrl-C or --duration comes before the first connection, the run
+ends with exit code 1.
 
   --json              one JSON object per line, for piping
-  --duration SECONDS  how long to run (demo default: 15)
+  --duration SECONDS  how long to run, connecting included (demo default: 15)
   --live              require a live run; fails if SLACK_TOKEN is not set
   --help              this text`
 
@@ -94,6 +96,21 @@ export const parse = (args: ReadonlyArray<string>): Result.Result<CliOptions, Us
     }
   }
   return Result.succeed({ json, duration, live, help })
+}
+
+/**
+ * The run ended (Ctrl-C, or `--duration` ran out) before the first
+ * connection said `hello`. `last` describes the last failed attempt, if any.
+ *
+ * @since 1.0.0
+ */
+export class NotConnected extends Data.TaggedError("NotConnected")<{
+  readonly seconds: number
+  readonly last: string | undefined
+}> {
+  override get message() {
+    return `not connected after ${this.seconds} s${this.last === undefined ? "" : `; last attempt: ${this.last}`}`
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { RtmEvent } from "../RtmEvent.js"
 import type { MessageAck, SessionState } from "../RtmSession.js"
+import type { Disconnected } from "../RtmSessionError.js"
 
 /**
  * The closing summary of a run.
@@ -108,6 +109,15 @@ const describeState = (state: SessionState): string => {
 }
 
 /**
+ * What went wrong with a failed attempt: the Web API's typed error, or why
+ * the socket ended.
+ *
+ * @since 1.0.0
+ */
+export const describeAttempt = (cause: Disconnected): string =>
+  cause.error === undefined ? `${cause._tag}: ${cause.message}` : `${cause.error._tag}: ${cause.error.message}`
+
+/**
  * Prints lines, readable or as JSON.
  *
  * @since 1.0.0
@@ -121,6 +131,12 @@ export const makePrinter = (json: boolean, name: Names) => {
   }
   return {
     state: (state: SessionState) => line("state", describeState(state), { state }),
+    stillConnecting: (cause: Disconnected, attempt: number, delay: Duration.Duration) =>
+      line(
+        "still connecting",
+        `${describeAttempt(cause)}, attempt ${attempt}, next in ${(Duration.toMillis(delay) / 1000).toFixed(1)} s`,
+        { attempt, error: describeAttempt(cause), nextInMillis: Duration.toMillis(delay) }
+      ),
     event: (event: RtmEvent) => line(event.type, describeEvent(event, name), { event }),
     ack: (ack: MessageAck) => line("ack", `ts ${ack.ts}: ${ack.text}`, { ack }),
     sendFailed: (error: { readonly _tag: string; readonly message: string }) =>

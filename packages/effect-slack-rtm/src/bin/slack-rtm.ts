@@ -4,29 +4,78 @@
  * against the embedded fake Slack; with `SLACK_TOKEN` it tails a real
  * workspace until Ctrl-C. It owns the process: the run keeps Node alive
  * until it ends, Ctrl-C ends it by closing the session's scope, and every
- * failure becomes one line on stderr and an exit code.
+ * failure becomes one line on stderr and an exit code. It never hangs
+ * silently: until the first `hello`, each failed attempt is shown, and
+ * Ctrl-C or `--duration` ends the run even then.
  *
  * @since 1.0.0
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Runtime from "effect/Runtime"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as RtmSession from "../RtmSession.js"
 import * as Slack from "../Slack.js"
+import * as SlackConfig from "../SlackConfig.js"
+import { retryAfterOf } from "../SlackError.js"
 import * as FakeSlack from "../testing/FakeSlack.js"
-import { type CliOptions, MissingToken, parse, usage } from "./cli.js"
+import { type CliOptions, MissingToken, NotConnected, parse, usage } from "./cli.js"
 import { nameOf, playScript, replyTo } from "./demo.js"
-import { makePrinter, makeTally, type Names } from "./report.js"
+import { describeAttempt, makePrinter, makeTally, type Names } from "./report.js"
 
-/** Runs one session until `stop` or `duration`, printing as it goes, then prints the summary. */
+/**
+ * The Node layers from the environment, with no retries inside a Web API
+ * call: the session's own reconnect loop retries, so that each failed
+ * attempt is seen (and shown) as it happens.
+ */
+const liveLayer = Layer.unwrap(
+  Effect.map(SlackConfig.options, (options) => Slack.layer({ ...options, retry: Schedule.recurs(0) }))
+)
+
+/**
+ * Opens the session. Until its first `hello`, each failed attempt is printed
+ * with the wait before the next; if `stop` comes first, it fails with
+ * `NotConnected`, which tells how long it tried (from `startedAt`).
+ */
+const connect = (printer: ReturnType<typeof makePrinter>, stop: Deferred.Deferred<void>, startedAt: number) =>
+  Effect.gen(function*() {
+    const connecting = { attempts: 0, last: undefined as string | undefined, done: false }
+    const reconnect = RtmSession.defaultReconnect.pipe(
+      Schedule.modifyDelay(({ duration, input }) => {
+        if (connecting.done) return Effect.succeed(duration)
+        connecting.attempts++
+        connecting.last = describeAttempt(input)
+        const wait = input.error === undefined ? duration : Duration.max(duration, retryAfterOf(input.error))
+        return Effect.as(printer.stillConnecting(input, connecting.attempts, wait), duration)
+      })
+    )
+    const notConnected = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) =>
+        Effect.fail(new NotConnected({ seconds: Math.round((now - startedAt) / 100) / 10, last: connecting.last }))
+    )
+    const session = yield* RtmSession.make({ connect: { batch_presence_aware: true }, reconnect }).pipe(
+      Effect.raceFirst(Effect.andThen(Deferred.await(stop), notConnected))
+    )
+    connecting.done = true
+    return session
+  })
+
+/**
+ * Runs one session until `stop` (Ctrl-C, or `--duration` from the start),
+ * printing as it goes, then prints the summary.
+ */
 const run = (
   options: CliOptions,
   names: Names,
@@ -36,8 +85,11 @@ const run = (
   Effect.scoped(Effect.gen(function*() {
     const printer = makePrinter(options.json, names)
     const tally = makeTally()
+    const startedAt = yield* Clock.currentTimeMillis
+    const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
+    if (limit !== undefined) yield* Effect.forkScoped(Effect.delay(Deferred.succeed(stop, undefined), limit))
     yield* printer.state(RtmSession.SessionState.Connecting())
-    const session = yield* RtmSession.make({ connect: { batch_presence_aware: true } })
+    const session = yield* connect(printer, stop, startedAt)
     const connected = yield* session.state.pipe(Stream.runHead, Effect.map(Option.getOrThrow))
     const selfId = connected._tag === "Connected" ? connected.self.id : ""
     yield* session.state.pipe(
@@ -66,11 +118,7 @@ const run = (
       Effect.forkScoped
     )
     if (Option.isSome(demo)) yield* Effect.forkScoped(playScript(demo.value, options.duration ?? Duration.seconds(15)))
-    const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
-    yield* Effect.raceFirst(
-      limit === undefined ? Deferred.await(stop) : Effect.race(Deferred.await(stop), Effect.sleep(limit)),
-      Fiber.join(consumer)
-    )
+    yield* Effect.raceFirst(Deferred.await(stop), Fiber.join(consumer))
     const roundTrip = yield* session.ping().pipe(Effect.timeout("2 seconds"), Effect.option)
     yield* printer.summary(tally.summary(Option.getOrUndefined(Option.map(roundTrip, Duration.toMillis))))
   }))
@@ -87,10 +135,18 @@ const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
         yield* run(options, nameOf, stop, Option.some(fake))
       }).pipe(Effect.provide(FakeSlack.layer()))
     }
-    return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(Slack.layerConfig))
-  }).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
+    return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(liveLayer))
+  }).pipe(
+    Effect.provideService(References.MinimumLogLevel, "None"),
+    // A variable set to "" is set: `SLACK_TOKEN=` asks for a live run, whose empty token is refused (exit code 2).
+    // Effect 4's default provider would take it for a missing one, and run the demo instead.
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ preserveEmptyStrings: true }))
+  )
 
-/** A failure is one line on stderr: exit code 2 for a command line that cannot run, 1 otherwise. */
+/**
+ * A failure is one line on stderr: exit code 2 for a command line or a
+ * configuration that cannot run, 1 otherwise.
+ */
 const reportFailure = <A, E extends { readonly _tag: string; readonly message: string }, R>(
   self: Effect.Effect<A, E, R>
 ) =>
@@ -98,7 +154,8 @@ const reportFailure = <A, E extends { readonly _tag: string; readonly message: s
     Effect.catch((error) =>
       Effect.sync(() => {
         console.error(`slack-rtm: ${error.message}`)
-        process.exitCode = error._tag === "UsageError" || error._tag === "MissingToken" ? 2 : 1
+        const tag = error._tag
+        process.exitCode = tag === "UsageError" || tag === "MissingToken" || tag === "InvalidSlackConfig" ? 2 : 1
       })
     ),
     Effect.catchCause((cause) =>

@@ -5,7 +5,9 @@
  *
  * Invariant: a connection ends once, for the first reason it ends for.
  * Before `hello`, that end fails `open`; after, it is reported to `onDrop`,
- * synchronously, exactly once.
+ * synchronously, exactly once. Only a `wss:` URL, or `ws:` to a loopback
+ * host, is ever opened, and whatever a drop quotes of the server (or of
+ * the URL) is quoted bounded, with the token blanked out.
  *
  * The socket comes from `Socket.WebSocketConstructor`, but its events are
  * heard with plain listeners rather than through `Socket.fromWebSocket`. An
@@ -22,7 +24,7 @@ import * as Scope from "effect/Scope"
 import * as Socket from "effect/socket/Socket"
 import type { WebSocket as NodeWebSocket } from "ws"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
-import type { Disconnected } from "../RtmSessionError.js"
+import { type Disconnected, InvalidSocketUrl, InvalidWebSocketConstructor } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
 /**
@@ -47,13 +49,14 @@ export interface Connection {
 }
 
 /**
- * What a connection reports to its session.
+ * What a connection reports to its session, with the length of the frame
+ * each came in (characters, or bytes of a binary frame).
  *
  * @since 1.0.0
  */
 export interface Handlers {
-  readonly onEvent: (event: RtmEvent) => void
-  readonly onReply: (reply: Reply) => void
+  readonly onEvent: (event: RtmEvent, size: number) => void
+  readonly onReply: (reply: Reply, size: number) => void
   /**
    * Called once, synchronously, in the socket's callback, when a connection
    * that has said `hello` ends. (Before `hello`, its end fails `open`
@@ -66,6 +69,8 @@ export interface Handlers {
 interface State {
   readonly ws: Socket.WebSocketLike
   readonly handlers: Handlers
+  /** Quotes server text (or the URL) into a drop's detail. */
+  readonly quote: (text: string) => string
   /** Completed with the first reason the connection ends for. */
   readonly closed: Deferred.Deferred<never, Drop>
   readonly hello: Deferred.Deferred<void>
@@ -82,9 +87,39 @@ const messageOf = (cause: unknown): string | undefined => {
   return typeof message === "string" && message !== "" ? message : undefined
 }
 
-const socketError = (stage: "open" | "read", cause: unknown): Drop => {
+const socketError = (stage: "open" | "read", cause: unknown, quote: (text: string) => string): Drop => {
+  // `ws` refuses a frame over its `maxPayload` with this code, and closes the socket with 1009.
+  if ((cause as { error?: { code?: unknown } } | null)?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+    return {
+      reason: "frame_too_large",
+      detail: "a frame was larger than the socket accepts (maxFrameBytes); close 1009"
+    }
+  }
   const message = messageOf(cause)
-  return { reason: "socket_error", detail: `${stage} error${message ? `: ${message}` : ""}` }
+  return { reason: "socket_error", detail: quote(`${stage} error${message ? `: ${message}` : ""}`) }
+}
+
+/** Whether a plain `ws:` socket to `hostname` (as `URL` writes it) stays on this machine. */
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/**
+ * Checks a socket URL before anything opens it. One that does not parse is
+ * a failed open, as the constructor would report it, and worth another
+ * `rtm.connect`; one that parses to anything but `wss:`, or `ws:` to a
+ * loopback host, is refused for good (`ws+unix:`, say, would open a local
+ * socket file).
+ */
+const checkUrl = (url: string, quote: (text: string) => string): Effect.Effect<void, Drop | InvalidSocketUrl> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Effect.fail({ reason: "socket_error", detail: quote(`open error: Invalid URL: ${url}`) })
+  }
+  return parsed.protocol === "wss:" || (parsed.protocol === "ws:" && isLoopback(parsed.hostname))
+    ? Effect.void
+    : Effect.fail(new InvalidSocketUrl({ url: quote(url) }))
 }
 
 /** Ends the connection, unless it has ended already. */
@@ -96,9 +131,9 @@ const end = (state: State, drop: Drop): void => {
 }
 
 /** Hands one frame to the session; the frames that end a connection end it here. */
-const route = (state: State, data: string | Uint8Array): void => {
+const route = (state: State, data: string | Uint8Array, size: number): void => {
   const frame = decodeFrame(data)
-  if (frame._tag === "Reply") return state.handlers.onReply(frame)
+  if (frame._tag === "Reply") return state.handlers.onReply(frame, size)
   const event = frame.event
   switch (event.type) {
     case "hello":
@@ -112,18 +147,22 @@ const route = (state: State, data: string | Uint8Array): void => {
       end(state, { reason: "team_migration", detail: "the workspace is migrating" })
       break
     case "error":
-      if (!state.helloSeen) end(state, { reason: "server_error", detail: `${event.error.code} ${event.error.msg}` })
+      if (!state.helloSeen) {
+        end(state, { reason: "server_error", detail: state.quote(`${event.error.code} ${event.error.msg}`) })
+      }
       break
   }
-  state.handlers.onEvent(event)
+  state.handlers.onEvent(event, size)
 }
 
 const onFrame = (state: State, data: string | Uint8Array): void => {
+  const size = typeof data === "string" ? data.length : data.byteLength
   try {
-    route(state, data)
+    route(state, data, size)
   } catch (error) {
     // Nothing a frame holds may escape into the socket's callback and crash the process.
-    state.handlers.onEvent({ type: "undecodable", frame: data, reason: `could not be handled: ${messageOf(error)}` })
+    const reason = state.quote(`could not be handled: ${messageOf(error)}`)
+    state.handlers.onEvent({ type: "undecodable", frame: data, reason }, size)
   }
 }
 
@@ -161,11 +200,12 @@ const watch = (state: State): void => {
   const { ws } = state
   ws.addEventListener("open", () => void (state.opened = true), { once: true })
   // Kept for the socket's life: a `ws` socket with no `error` listener throws its errors.
-  ws.addEventListener("error", (event) => end(state, socketError(state.opened ? "read" : "open", event)))
-  ws.addEventListener(
-    "close",
-    (event) => end(state, { reason: "closed", detail: `close ${event.code}${event.reason ? ` ${event.reason}` : ""}` })
-  )
+  ws.addEventListener("error", (event) => end(state, socketError(state.opened ? "read" : "open", event, state.quote)))
+  ws.addEventListener("close", (event) =>
+    end(state, {
+      reason: "closed",
+      detail: state.quote(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`)
+    }))
   listen(state)
 }
 
@@ -197,14 +237,25 @@ const release = (ws: Socket.WebSocketLike, graceful: boolean): Effect.Effect<voi
 }
 
 /**
- * Makes the socket, and has the scope close it. A URL the constructor
- * refuses is a failed open, not a crash.
+ * Makes the socket, and has the scope close it. The URL was checked, so a
+ * `TypeError` is the constructor's own fault, and so is a result that is
+ * not a WebSocket; anything else it throws is a failed open, not a crash.
  */
-const makeSocket = (url: string, graceful: () => boolean) =>
+const makeSocket = (url: string, graceful: () => boolean, quote: (text: string) => string) =>
   Effect.gen(function*() {
     const make = yield* Socket.WebSocketConstructor
     const scope = yield* Effect.scope
-    return yield* Effect.try({ try: () => make(url), catch: (cause) => socketError("open", cause) }).pipe(
+    return yield* Effect.try({
+      try: () => make(url),
+      catch: (cause) =>
+        cause instanceof TypeError
+          ? new InvalidWebSocketConstructor({ reason: quote(`it threw ${cause.message}`) })
+          : socketError("open", cause, quote)
+    }).pipe(
+      Effect.filterOrFail(
+        (ws) => typeof (ws as Partial<Socket.WebSocketLike> | undefined)?.addEventListener === "function",
+        () => new InvalidWebSocketConstructor({ reason: "it returned no WebSocket" })
+      ),
       // A plain finalizer: the release needs no service of the fiber that opened the socket.
       Effect.tap((ws) => Scope.addFinalizer(scope, Effect.suspend(() => release(ws, graceful())))),
       Effect.uninterruptible
@@ -238,7 +289,7 @@ const write = (state: State, text: string): boolean => {
     state.ws.send(text)
     return true
   } catch (error) {
-    end(state, { reason: "socket_error", detail: `write failed: ${messageOf(error) ?? "unknown error"}` })
+    end(state, { reason: "socket_error", detail: state.quote(`write failed: ${messageOf(error) ?? "unknown error"}`) })
     return false
   }
 }
@@ -247,20 +298,34 @@ const write = (state: State, text: string): boolean => {
  * Opens `url` and waits for `hello` within `helloTimeout`. The socket lives
  * as long as the scope; closing the scope closes it, gracefully while
  * `graceful()` holds. Once open, the connection's end is reported to
- * `handlers.onDrop`.
+ * `handlers.onDrop`. Whatever a drop's detail quotes of the server (or of
+ * the URL) goes through `quote`. Fails with `InvalidSocketUrl` for a URL it
+ * will not open, and with `InvalidWebSocketConstructor` for a constructor
+ * that cannot open sockets.
  *
  * @since 1.0.0
  */
 export const open = (
   url: string,
-  options: { readonly helloTimeout: Duration.Duration; readonly graceful: () => boolean },
+  options: {
+    readonly helloTimeout: Duration.Duration
+    readonly graceful: () => boolean
+    readonly quote: (text: string) => string
+  },
   handlers: Handlers
-): Effect.Effect<Connection, Drop, Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<
+  Connection,
+  Drop | InvalidSocketUrl | InvalidWebSocketConstructor,
+  Socket.WebSocketConstructor | Scope.Scope
+> =>
   Effect.gen(function*() {
-    const ws = yield* makeSocket(url, options.graceful)
+    const { quote } = options
+    yield* checkUrl(url, quote)
+    const ws = yield* makeSocket(url, options.graceful, quote)
     const state: State = {
       ws,
       handlers,
+      quote,
       closed: Deferred.makeUnsafe(),
       hello: Deferred.makeUnsafe(),
       opened: ws.readyState === 1,

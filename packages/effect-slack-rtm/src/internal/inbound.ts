@@ -1,12 +1,13 @@
 /**
  * The inbound buffer of a session. It owns the queue of events waiting for
- * the consumer, the count of events in it, and the open `events_dropped`
- * marker.
+ * the consumer, the frame size of each event in it, and the open
+ * `events_dropped` marker.
  *
- * Invariant: at most `capacity` events wait (markers aside); the queue has
- * room beside them for the markers, so an offer never fails. When the
- * buffer is full, a marker goes in at once, right after the last event
- * kept, and counts every event dropped until another event fits.
+ * Invariant: at most `capacity` events wait (markers aside), whose frames
+ * add up to at most `maxBytes`; the queue has room beside them for the
+ * markers, so an offer never fails. When an event does not fit, a marker
+ * goes in at once, right after the last event kept, and counts every event
+ * dropped until another event fits.
  *
  * @internal
  */
@@ -32,22 +33,29 @@ interface Marker {
 export interface Inbound<E> {
   readonly queue: Queue.Queue<RtmEvent, E | Cause.Done>
   readonly capacity: number
+  /** The most the frames of the buffered events may add up to (characters, or bytes of binary frames). */
+  readonly maxBytes: number
   /** The session's context: its metrics registry, logger and log level. */
   readonly context: Context.Context<never>
-  /** Events (markers aside) in the queue: counted up here, and down as the consumer takes them. */
-  buffered: number
+  /** The frame size of each event (markers aside) in the queue, oldest first; taken off as the consumer reads. */
+  readonly sizes: Array<number>
+  /** The sum of `sizes`. */
+  bytes: number
   openMarker: Marker | undefined
 }
 
 /**
- * Makes a buffer for `capacity` events.
+ * Makes a buffer for `capacity` events whose frames add up to at most `maxBytes`.
  *
  * @since 1.0.0
  */
-export const make = <E>(capacity: number, context: Context.Context<never>): Effect.Effect<Inbound<E>> =>
+export const make = <E>(
+  options: { readonly capacity: number; readonly maxBytes: number },
+  context: Context.Context<never>
+): Effect.Effect<Inbound<E>> =>
   Effect.map(
-    Queue.make<RtmEvent, E | Cause.Done>({ capacity: 2 * capacity + 1 }),
-    (queue) => ({ queue, capacity, context, buffered: 0, openMarker: undefined })
+    Queue.make<RtmEvent, E | Cause.Done>({ capacity: 2 * options.capacity + 1 }),
+    (queue) => ({ queue, ...options, context, sizes: [], bytes: 0, openMarker: undefined })
   )
 
 /** Logs from the socket's callback, as the session's own fibers log. */
@@ -56,19 +64,21 @@ const warn = (context: Context.Context<never>, message: string): void => {
 }
 
 /**
- * Buffers an event from the socket, or counts it as dropped when the buffer is full.
+ * Buffers an event from the socket, that came in a frame of `size`
+ * characters (or bytes), or counts it as dropped when it does not fit.
  *
  * @since 1.0.0
  */
-export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent): void => {
+export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent, size: number): void => {
   Metrics.eventsReceived.updateUnsafe(event.type, inbound.context)
   if (event.type === "undecodable") {
     Metrics.decodeFailures.updateUnsafe(1, inbound.context)
     warn(inbound.context, `undecodable frame: ${event.reason}`)
   }
-  if (inbound.buffered < inbound.capacity) {
+  if (inbound.sizes.length < inbound.capacity && inbound.bytes + size <= inbound.maxBytes) {
     inbound.openMarker = undefined
-    inbound.buffered++
+    inbound.sizes.push(size)
+    inbound.bytes += size
     Queue.offerUnsafe(inbound.queue, event)
     return
   }
@@ -90,7 +100,7 @@ export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent): void => {
 export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
   Stream.fromQueue(inbound.queue).pipe(Stream.mapArray((events) => {
     for (const event of events) {
-      if (event.type !== "events_dropped") inbound.buffered--
+      if (event.type !== "events_dropped") inbound.bytes -= inbound.sizes.shift()!
       else if (event === inbound.openMarker) inbound.openMarker = undefined
     }
     return events

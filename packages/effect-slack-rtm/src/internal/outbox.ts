@@ -12,7 +12,8 @@
  * queued frame leaves the queue only once it is written, so that no
  * interruption (of the drain, or of the sender) can lose it: each frame
  * ends written, withdrawn, or failed with a typed error. Each id goes to
- * one written frame.
+ * one written frame. A frame is written as JSON once, when it is sent,
+ * and a frame that cannot be is refused with a typed error, never a defect.
  *
  * @internal
  */
@@ -21,18 +22,21 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import {
   AckTimeout,
   DeliveryUnknown,
   type Disconnected,
   FrameTooLarge,
+  InvalidFrame,
   type SendError,
   SendQueueFull,
   SendRejected,
   SessionClosed
 } from "../RtmSessionError.js"
 import * as Link from "./link.js"
+import { quote } from "./quote.js"
 
 /**
  * Slack drops the connection when a client frame is larger than this.
@@ -75,7 +79,8 @@ export type RateLimit = { readonly limit: number; readonly interval: Duration.In
 
 /** One frame on its way out. */
 interface Outgoing {
-  readonly frame: Frame
+  /** The frame as JSON, written once, with the placeholder id of {@link encode}. */
+  readonly text: string
   /** Whether the sender waits for a reply (`reply_to`) to this frame. */
   readonly awaitsReply: boolean
   /** Completed with the frame's id once it is written. */
@@ -93,6 +98,8 @@ export interface Outbox {
   readonly capacity: number
   readonly ackTimeout: Duration.Duration
   readonly link: Link.Link
+  /** Quotes server text into an error. */
+  readonly quote: (text: string) => string
   /** Takes a token at `now` and returns 0; or, when there is none, returns the milliseconds until there is. */
   readonly takeToken: (now: number) => number
   readonly clock: Clock.Clock
@@ -138,6 +145,7 @@ export const make = (options: {
   readonly ackTimeout: Duration.Duration
   readonly rateLimit: RateLimit
   readonly link: Link.Link
+  readonly quote: (text: string) => string
 }): Effect.Effect<Outbox, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { rateLimit } = options
@@ -145,6 +153,7 @@ export const make = (options: {
       capacity: options.capacity,
       ackTimeout: options.ackTimeout,
       link: options.link,
+      quote: options.quote,
       takeToken: rateLimit === false ? () => 0 : tokenBucket(rateLimit.limit, rateLimit.interval),
       clock: yield* Clock.Clock,
       scope: yield* Effect.scope,
@@ -157,18 +166,47 @@ export const make = (options: {
     }
   })
 
-/** Fails with `FrameTooLarge` if `frame`, as JSON with its id, would exceed Slack's limit. */
-const checkSize = (frame: Frame): Effect.Effect<void, FrameTooLarge> => {
-  const bytes = Buffer.byteLength(JSON.stringify(frame)) + widestId.length + 6
-  return bytes > frameLimitBytes ? Effect.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes })) : Effect.void
+/** What ends every encoded frame: its id, last, as a placeholder that {@link withId} fills in. */
+const placeholder = "\"id\":0}"
+
+/**
+ * Writes `frame` as JSON, once, with `"id":0` as its last key (any `id` of
+ * its own is left out: the session's wins). Fails with `InvalidFrame` if it
+ * cannot be written as a JSON object (a BigInt, a cycle, a `toJSON` that
+ * throws), and with `FrameTooLarge` if it would exceed Slack's limit with
+ * the longest id.
+ */
+const encode = (frame: Frame): Result.Result<string, InvalidFrame | FrameTooLarge> => {
+  let text: unknown
+  try {
+    const { id: _, ...fields } = frame
+    text = JSON.stringify({ ...fields, id: 0 })
+  } catch (error) {
+    return Result.fail(
+      new InvalidFrame({ reason: quote(error instanceof Error ? error.message : "a value was thrown") })
+    )
+  }
+  if (typeof text !== "string" || !text.endsWith(placeholder)) {
+    return Result.fail(new InvalidFrame({ reason: "it is not written as a JSON object" }))
+  }
+  const bytes = Buffer.byteLength(text) - 1 + widestId.length
+  return bytes > frameLimitBytes
+    ? Result.fail(new FrameTooLarge({ bytes, limit: frameLimitBytes }))
+    : Result.succeed(text)
 }
 
-const newItem = (frame: Frame, awaitsReply: boolean): Outgoing => ({
-  frame,
+/** An encoded frame with its id. */
+const withId = (text: string, id: number): string => `${text.slice(0, -2)}${id}}`
+
+const newItem = (text: string, awaitsReply: boolean): Outgoing => ({
+  text,
   awaitsReply,
   written: Deferred.makeUnsafe(),
   reply: Deferred.makeUnsafe()
 })
+
+/** A frame of the session's own (a ping, or presence ids already sent once), which always encodes. */
+const ownItem = (frame: Frame, awaitsReply: boolean): Outgoing => newItem(Result.getOrThrow(encode(frame)), awaitsReply)
 
 /**
  * Writes a frame with the next id, and registers it for a reply if asked.
@@ -180,7 +218,7 @@ const writeNow = (outbox: Outbox, write: Write, item: Outgoing, registerIfRefuse
   const id = outbox.nextId
   // Registered before the write: a reply may come back before `write` returns (the in-memory fake does that).
   if (item.awaitsReply) outbox.pending.set(id, item)
-  const wrote = write(JSON.stringify({ ...item.frame, id }))
+  const wrote = write(withId(item.text, id))
   if (!wrote && !registerIfRefused) {
     outbox.pending.delete(id)
     return undefined
@@ -284,8 +322,7 @@ export const send = (
   awaitsReply: boolean
 ): Effect.Effect<{ readonly id: number; readonly reply: ReplyFrame }, SendError> =>
   Effect.gen(function*() {
-    yield* checkSize(frame)
-    const item = newItem(frame, awaitsReply)
+    const item = newItem(yield* Effect.fromResult(encode(frame)), awaitsReply)
     // Uninterruptible from the offer to the wait: an interruption in between would leave a queue with no drain.
     const id = yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function*() {
@@ -313,7 +350,7 @@ export const request = (
   timeout: Duration.Duration
 ): Effect.Effect<ReplyFrame, SendError> =>
   Effect.suspend(() => {
-    const item = newItem(frame, true)
+    const item = ownItem(frame, true)
     return awaitReply(outbox, item, writeNow(outbox, write, item, true)!, timeout)
   })
 
@@ -340,7 +377,7 @@ export const subscribePresence = (outbox: Outbox, ids: ReadonlyArray<string>): E
 export const resubscribe = (outbox: Outbox, write: Write): Effect.Effect<void> =>
   Effect.sync(() => {
     if (outbox.presence.length === 0) return
-    writeNow(outbox, write, newItem({ type: "presence_sub", ids: outbox.presence }, false))
+    writeNow(outbox, write, ownItem({ type: "presence_sub", ids: outbox.presence }, false))
   })
 
 /**
@@ -360,7 +397,7 @@ export const resolve = (outbox: Outbox, replyTo: number, reply: ReplyFrame): boo
   const rejected = new SendRejected({
     id: replyTo,
     code: typeof error.code === "number" ? error.code : -1,
-    msg: typeof error.msg === "string" ? error.msg : "(Slack gave no message)"
+    msg: typeof error.msg === "string" ? outbox.quote(error.msg) : "(Slack gave no message)"
   })
   Deferred.doneUnsafe(item.reply, Exit.fail(rejected))
   return true

@@ -7,7 +7,8 @@
  *
  * Invariants: one connection lives at a time, in the driver's fiber, and
  * none starts once the session ends or its scope closes. The session ends
- * once: with a permanent error, with the last `Disconnected` when the
+ * once: with a permanent error (of the Web API, or `InvalidSocketUrl`, or
+ * `InvalidWebSocketConstructor`), with the last `Disconnected` when the
  * schedule gives up, with a defect, or with its scope's close.
  *
  * An idle session parks two fibers: the driver's, on its connection's end,
@@ -29,7 +30,7 @@ import type * as Socket from "effect/socket/Socket"
 import type * as Rtm from "../Rtm.js"
 import type { Reply, RtmEvent } from "../RtmEvent.js"
 import type { SessionError } from "../RtmSession.js"
-import { Disconnected } from "../RtmSessionError.js"
+import { Disconnected, type InvalidSocketUrl, type InvalidWebSocketConstructor } from "../RtmSessionError.js"
 import { retryAfterOf, type RtmStartError, type SlackWebApiError } from "../SlackError.js"
 import type { SlackWebApi } from "../SlackWebApi.js"
 import * as Connection from "./connection.js"
@@ -131,8 +132,10 @@ export interface Options {
   readonly stableAfter: number
   readonly reconnect: Schedule.Schedule<unknown, Disconnected>
   readonly link: Link.Link
-  readonly onEvent: (event: RtmEvent) => void
-  readonly onReply: (reply: Reply) => void
+  /** Quotes server text into a log line or a drop's detail, bounded and with the token blanked out. */
+  readonly quote: (text: string) => string
+  readonly onEvent: (event: RtmEvent, size: number) => void
+  readonly onReply: (reply: Reply, size: number) => void
   /** A connection said `hello` and is current; it counts as connected once this is done. */
   readonly onHello: (connection: Connection.Connection, info: Info) => Effect.Effect<void>
   /** The connection ended, for `cause`; reconnect `attempt` comes next. */
@@ -189,7 +192,7 @@ const open = (driver: Driver) =>
     const info = yield* options.connect
     const connection = yield* Connection.open(
       info.url,
-      { helloTimeout: options.helloTimeout, graceful: () => driver.shuttingDown },
+      { helloTimeout: options.helloTimeout, graceful: () => driver.shuttingDown, quote: options.quote },
       {
         onEvent: options.onEvent,
         onReply: options.onReply,
@@ -222,7 +225,8 @@ const adopt = (driver: Driver, connection: Connection.Connection, info: Info) =>
       return true
     })
     if (!live) return
-    yield* Effect.logInfo(`connected as ${info.self.name} (${info.self.id}) to ${info.team.name}`)
+    const { quote } = driver.options
+    yield* Effect.logInfo(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
     yield* driver.options.onHello(connection, info)
     const stillLive = yield* Effect.sync(() => {
       if (ended()) return false
@@ -236,16 +240,19 @@ const adopt = (driver: Driver, connection: Connection.Connection, info: Info) =>
 
 /**
  * What a failed connect or a lost connection means: a permanent Web API
- * error ends the session (and with it the retries); anything else is a
- * `Disconnected`, worth another try.
+ * error, a socket URL that will not be opened, or a constructor that cannot
+ * open sockets ends the session (and with it the retries); anything else is
+ * a `Disconnected`, worth another try.
  */
 const judge = (
   driver: Driver,
-  error: RtmStartError | Connection.Drop | Disconnected
+  error: RtmStartError | Connection.Drop | Disconnected | InvalidSocketUrl | InvalidWebSocketConstructor
 ): Effect.Effect<void, Disconnected> => {
   if (!("_tag" in error)) return Effect.fail(new Disconnected({ ...error, stable: false }))
   if (error._tag === "Disconnected") return Effect.fail(error)
-  if (!isRecoverable(error)) return end(driver, Cause.fail(error))
+  if (error._tag === "InvalidSocketUrl" || error._tag === "InvalidWebSocketConstructor" || !isRecoverable(error)) {
+    return end(driver, Cause.fail(error))
+  }
   return Effect.fail(new Disconnected({ reason: "connect_failed", detail: error.message, error, stable: false }))
 }
 

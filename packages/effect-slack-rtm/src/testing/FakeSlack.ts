@@ -16,7 +16,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as Slack from "../Slack.js"
-import type { Options } from "../SlackConfig.js"
+import type { InvalidSlackConfig, Options } from "../SlackConfig.js"
 import * as FrameWaiters from "./internal/frameWaiters.js"
 import * as Timestamps from "./internal/timestamps.js"
 
@@ -367,13 +367,15 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
 
 /**
  * The fake as a layer, together with `Slack.layer` pointed at it.
- * `options` override the defaults, such as the retry policy.
+ * `options` override the defaults, such as the retry policy or
+ * `maxFrameBytes`. Building it fails with `InvalidSlackConfig` as
+ * `Slack.layer` does.
  *
  * @since 1.0.0
  */
 export const layer = (
-  options: Partial<Options> = {}
-): Layer.Layer<FakeSlack | Slack.Services> =>
+  options: Partial<Slack.Options> = {}
+): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> =>
   Layer.unwrap(
     Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
   ).pipe(Layer.provideMerge(Layer.effect(FakeSlack, make())))

@@ -154,7 +154,7 @@ const scriptedWebApi = (
         if (failure !== undefined) {
           return Effect.fail(fromCode(method, failure.code, Duration.fromInputUnsafe(failure.retryAfter ?? 0)))
         }
-        const body = { url: `memory://rtm/${calls.length}`, ...identity }
+        const body = { url: `wss://memory.slack.test/rtm/${calls.length}`, ...identity }
         return Effect.orDie(Schema.decodeUnknownEffect(response)(body))
       })
   })

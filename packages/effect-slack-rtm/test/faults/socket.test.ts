@@ -25,22 +25,25 @@ import * as FakeSlack from "../../src/testing/FakeSlack.js"
 
 const quiet = Layer.succeed(References.MinimumLogLevel, "None")
 
-/** A fake Slack, the Node layers pointed at it, and a way to open sessions on it. */
-const setUp = Effect.gen(function*() {
-  const server = yield* FakeSlack.make()
-  const context = yield* Layer.build(Slack.layer({
-    ...server.options,
-    retry: Schedule.max([Schedule.spaced("10 millis"), Schedule.recurs(3)])
-  }))
-  const open = (options: RtmSession.Options = {}) =>
-    RtmSession.make({ ...relaxedOptions, ...options }).pipe(Effect.provide(context))
-  return { server, open }
-})
+/** A fake Slack, the Node layers pointed at it (with `layerOptions`), and a way to open sessions on it. */
+const setUpWith = (layerOptions: Partial<Slack.Options>) =>
+  Effect.gen(function*() {
+    const server = yield* FakeSlack.make()
+    const context = yield* Layer.build(Slack.layer({
+      ...server.options,
+      retry: Schedule.max([Schedule.spaced("10 millis"), Schedule.recurs(3)]),
+      ...layerOptions
+    }))
+    const open = (options: RtmSession.Options = {}) =>
+      RtmSession.make({ ...relaxedOptions, ...options }).pipe(Effect.provide(context))
+    return { server, open }
+  })
+const setUp = setUpWith({})
 
 /** An open session with its states and events being recorded. */
-const watched = (options: RtmSession.Options = {}) =>
+const watched = (options: RtmSession.Options = {}, layerOptions: Partial<Slack.Options> = {}) =>
   Effect.gen(function*() {
-    const { open, server } = yield* setUp
+    const { open, server } = yield* setUpWith(layerOptions)
     const session = yield* open(options)
     const states = yield* recordStates(session)
     const record = yield* recordEvents(session)
@@ -67,11 +70,12 @@ const reconnectRow = (
   name: string,
   fault: (watch: Watched) => Effect.Effect<void>,
   expectCause: (cause: Disconnected, watch: Watched) => void,
-  options: RtmSession.Options = {}
+  options: RtmSession.Options = {},
+  layerOptions: Partial<Slack.Options> = {}
 ) =>
   it.live(name, () =>
     Effect.gen(function*() {
-      const watch = yield* watched(options)
+      const watch = yield* watched(options, layerOptions)
       yield* fault(watch)
       yield* waitUntil("connected again", () => connectedCount(watch.states) >= 2)
       const [cause] = reconnectCauses(watch.states)
@@ -230,23 +234,37 @@ describe.concurrent("fault matrix: the RTM socket", () => {
         yield* stillWorks(watch)
       }).pipe(Effect.provide(quiet)))
 
-    it.live("a 5 MB text frame → delivered whole; the session goes on", () =>
-      Effect.gen(function*() {
-        const watch = yield* watched()
-        const text = "x".repeat(5 * 1024 * 1024)
-        yield* watch.server.push(message(text))
-        yield* watch.server.pushRaw(
-          `{"type":"message","channel":"C1","ts":"2.0","text":"${"y".repeat(5 * 1024 * 1024)}`
-        )
-        yield* waitUntil("both frames", () => watch.record.events.length >= 3)
-        const [, big, cut] = watch.record.events
-        expect(big?.type).toBe("message")
-        if (big?.type === "message") expect(big.text?.length).toBe(5 * 1024 * 1024)
-        expect(cut).toMatchObject({ type: "undecodable" })
-        if (cut?.type === "undecodable") expect(cut.reason).toMatch(/^not JSON/)
-        expect(yield* watch.server.connections).toBe(1)
-        yield* stillWorks(watch)
-      }).pipe(Effect.provide(quiet)))
+    it.live(
+      "a 5 MB text frame, under maxFrameBytes 8 MiB and inboundBytes 16 MiB → delivered whole; the session goes on",
+      () =>
+        Effect.gen(function*() {
+          const watch = yield* watched({ inboundBytes: 16 * 1024 * 1024 }, { maxFrameBytes: 8 * 1024 * 1024 })
+          const text = "x".repeat(5 * 1024 * 1024)
+          yield* watch.server.push(message(text))
+          yield* watch.server.pushRaw(
+            `{"type":"message","channel":"C1","ts":"2.0","text":"${"y".repeat(5 * 1024 * 1024)}`
+          )
+          yield* waitUntil("both frames", () => watch.record.events.length >= 3)
+          const [, big, cut] = watch.record.events
+          expect(big?.type).toBe("message")
+          if (big?.type === "message") expect(big.text?.length).toBe(5 * 1024 * 1024)
+          expect(cut).toMatchObject({ type: "undecodable" })
+          if (cut?.type === "undecodable") expect(cut.reason).toMatch(/^not JSON/)
+          expect(yield* watch.server.connections).toBe(1)
+          yield* stillWorks(watch)
+        }).pipe(Effect.provide(quiet))
+    )
+
+    reconnectRow(
+      "a frame over maxFrameBytes → ws closes the socket (1009) before buffering it: Disconnected(frame_too_large), reconnected",
+      ({ server }) => Effect.asVoid(server.push(message("x".repeat(2_000)))),
+      (cause, { record }) => {
+        expect(cause).toMatchObject({ reason: "frame_too_large", detail: expect.stringMatching(/maxFrameBytes.*1009/) })
+        expect(typesOf(record.events)).not.toContain("message")
+      },
+      {},
+      { maxFrameBytes: 1_000 }
+    )
 
     it.live("a frame nested 10,000 deep in a documented field → undecodable; the session goes on", () =>
       Effect.gen(function*() {
