@@ -18,6 +18,7 @@ import {
   Either,
   ExecutionStrategy,
   Exit,
+  LogLevel,
   Mailbox,
   Option,
   Redacted,
@@ -168,10 +169,10 @@ const sendsHeaders = Symbol.for("effect-slack-rtm/RtmSession/sendsHandshakeHeade
  *
  * @since 0.3.0
  */
-export const withHandshakeHeaders = (make: WebSocketConstructorWithHeaders): WebSocketConstructorWithHeaders =>
-  Object.defineProperty((url: string, options?: string | Array<string> | WebSocketClientOptions) => make(url, options), sendsHeaders, {
-    value: true
-  })
+export const withHandshakeHeaders = (make: WebSocketConstructorWithHeaders): WebSocketConstructorWithHeaders => {
+  const marked: WebSocketConstructorWithHeaders = (url, options) => make(url, options)
+  return Object.defineProperty(marked, sendsHeaders, { value: true })
+}
 
 /**
  * Whether a WebSocket constructor was marked with
@@ -302,8 +303,8 @@ const openSession = (options: Options) =>
     if (cookie !== undefined && !sendsHandshakeHeaders(yield* Socket.WebSocketConstructor)) {
       return yield* new InvalidSlackConfig({
         option: "cookie",
-        reason: "needs a WebSocket that can send headers, and this one cannot (a runtime's global WebSocket, say): " +
-          "use Slack.layer, Slack.webSocketConstructor, or a constructor marked with RtmSession.withHandshakeHeaders"
+        reason: "cannot be sent: this WebSocket cannot send headers (a runtime's global one cannot); use " +
+          "Slack.layer, Slack.webSocketConstructor, or a constructor marked with RtmSession.withHandshakeHeaders"
       })
     }
     /** The headers of every upgrade request: the cookie, read once, kept for every reconnect. */
@@ -431,7 +432,7 @@ const openSession = (options: Options) =>
         yield* outbox.close(ended)
         yield* mailbox.end
         yield* connected.open
-        yield* Effect.logInfo("session closed")
+        yield* Effect.logDebug("session closed")
       })
     )
     /** The scope every connection's own scope is made in; it closes after `shuttingDown` is set, so closes are graceful. */
@@ -474,7 +475,7 @@ const openSession = (options: Options) =>
       })
       if (!live) return
       yield* SubscriptionRef.set(state, SessionState.Connected({ self: info.self, team: info.team }))
-      yield* Effect.logInfo(
+      yield* Effect.logDebug(
         `connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`
       )
       if (presence.length > 0) yield* outbox.writeUnqueued(connection.write, { type: "presence_sub", ids: presence })
@@ -513,7 +514,12 @@ const openSession = (options: Options) =>
             failures++
             Metrics.reconnects.unsafeUpdate(last.reason, [])
             yield* SubscriptionRef.set(state, SessionState.Reconnecting({ attempt: failures, cause: last }))
-            yield* Effect.logWarning(`${last.message}; reconnecting (attempt ${failures})`)
+            // A first reconnect is routine (Slack says goodbye, a network blips); one that follows a failed
+            // attempt means that connecting itself fails, which a user may have to look into.
+            yield* Effect.logWithLevel(
+              failures === 1 ? LogLevel.Debug : LogLevel.Warning,
+              `${last.message}; reconnecting (attempt ${failures})`
+            )
             if (Option.isNone(yield* Effect.option(driver.next(last)))) return yield* end(Cause.fail(last))
           }
           const outcome = yield* Effect.either(connectOnce)

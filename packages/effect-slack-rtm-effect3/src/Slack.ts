@@ -5,9 +5,10 @@
  * @since 0.1.0
  */
 import { FetchHttpClient, Socket } from "@effect/platform"
-import { type Context, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import WebSocket from "ws"
+import * as RtmSession from "./RtmSession.js"
 import * as SlackConfig from "./SlackConfig.js"
 import * as SlackWebApi from "./SlackWebApi.js"
 
@@ -40,18 +41,28 @@ export interface Options extends SlackConfig.Options {
 /**
  * A `WebSocketConstructor` backed by the `ws` package, whose sockets accept
  * frames of at most `maxFrameBytes` and do not negotiate permessage-deflate
- * (so that a frame's size on the wire is its size in memory).
+ * (so that a frame's size on the wire is its size in memory). Its upgrade
+ * request carries `User-Agent` ({@link SlackWebApi.userAgent}). It can send
+ * handshake headers (since 0.3.0): it is marked with
+ * `RtmSession.withHandshakeHeaders`, so a session whose configuration has a
+ * `cookie` passes it as the second argument, `{ headers: { cookie } }`, on
+ * every connection.
  *
  * @since 0.2.0
  */
 export const webSocketConstructor = (
   options: { readonly maxFrameBytes?: number } = {}
-): Context.Tag.Service<typeof Socket.WebSocketConstructor> =>
-(url, protocols) =>
-  new WebSocket(url, protocols, {
-    maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes,
-    perMessageDeflate: false
-  }) as unknown as globalThis.WebSocket
+): RtmSession.WebSocketConstructorWithHeaders =>
+  RtmSession.withHandshakeHeaders((url, protocolsOrOptions) => {
+    const { headers, protocols } = typeof protocolsOrOptions === "string" || Array.isArray(protocolsOrOptions)
+      ? { protocols: protocolsOrOptions, headers: undefined }
+      : { protocols: protocolsOrOptions?.protocols, headers: protocolsOrOptions?.headers }
+    return new WebSocket(url, protocols, {
+      maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes,
+      perMessageDeflate: false,
+      headers: { "user-agent": SlackWebApi.userAgent, ...headers }
+    }) as unknown as globalThis.WebSocket
+  })
 
 /**
  * The `ws` constructor of {@link webSocketConstructor} with its defaults, for
@@ -107,7 +118,8 @@ const fromConfig = <E>(
 
 /**
  * Everything on Node from explicit options: the Web API client over
- * `fetch`, and a `ws` WebSocket constructor. Building it fails with
+ * `fetch`, and a `ws` WebSocket constructor, which sends the `cookie`, if
+ * there is one, on every upgrade. Building it fails with
  * `InvalidSlackConfig` if the options cannot work, including an `apiUrl` on
  * a port that `fetch` refuses to connect to (such as 9, or 6000).
  *
@@ -117,8 +129,9 @@ export const layer = (options: Options): Layer.Layer<Services, SlackConfig.Inval
   fromConfig(SlackConfig.layer(options), Layer.succeed(Socket.WebSocketConstructor, webSocketConstructor(options)))
 
 /**
- * Everything on Node, configured from `SLACK_TOKEN` (required) and
- * `SLACK_API_URL` (optional).
+ * Everything on Node, configured from `SLACK_TOKEN` (required),
+ * `SLACK_API_URL` and `SLACK_COOKIE` (optional; see
+ * {@link SlackConfig.options}).
  *
  * @since 0.1.0
  */

@@ -1,10 +1,11 @@
 /**
- * What every Web API call needs: the token, where Slack lives, how long one
- * attempt may take, and how failed attempts are retried.
+ * What every Web API call needs: the token (and, for a session token, the
+ * browser's cookie), where Slack lives, how long one attempt may take, and
+ * how failed attempts are retried.
  *
  * @since 0.1.0
  */
-import { Config, Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import { quote } from "./internal/quote.js"
 import type { SlackWebApiError } from "./SlackError.js"
@@ -58,8 +59,22 @@ export const defaultMaxResponseBytes = 16 * 1024 * 1024
  * @since 0.1.0
  */
 export interface Options {
-  /** A classic app's bot token or a user token, kept redacted. */
-  readonly token: Redacted.Redacted<string>
+  /**
+   * A classic app's bot token, a user token, or a session token (`xoxc-…`,
+   * which needs `cookie`). A plain string is wrapped in `Redacted` at once
+   * (since 0.3.0; before, only a `Redacted` worked).
+   */
+  readonly token: string | Redacted.Redacted<string>
+  /**
+   * The `Cookie` header that a session token (`xoxc-…`) needs: the browser
+   * session's `d` cookie, as `d=xoxd-…`. A bare `xoxd-…` value is taken as
+   * `d=xoxd-…`. It is sent on every Web API request and on the WebSocket
+   * upgrade of every connection, and kept secret like the token. A plain
+   * string is wrapped in `Redacted` at once.
+   *
+   * @since 0.3.0
+   */
+  readonly cookie?: string | Redacted.Redacted<string>
   /** Base URL of the Web API, ending in `/`. Default `https://slack.com/api/`. */
   readonly apiUrl?: string
   /** Time allowed for one attempt, body included. Default 10 s. */
@@ -82,6 +97,13 @@ export interface Options {
  */
 export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<SlackConfig, {
   readonly token: Redacted.Redacted<string>
+  /**
+   * The value of the `Cookie` header, such as `d=xoxd-…`, if a session
+   * token needs one. Absent otherwise.
+   *
+   * @since 0.3.0
+   */
+  readonly cookie?: Redacted.Redacted<string>
   readonly apiUrl: string
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
@@ -90,14 +112,15 @@ export class SlackConfig extends Context.Tag("effect-slack-rtm/SlackConfig")<Sla
 
 /**
  * A setting that cannot work, found when the configuration is made (the
- * layer is built), before any request. It is permanent. It never quotes
- * the token.
+ * layer is built), before any request, or, for a `cookie` that the
+ * session's WebSocket cannot send, when the session is made. It is
+ * permanent. It never quotes the token or the cookie.
  *
  * @since 0.2.0
  */
 export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
-  /** The option at fault. */
-  readonly option: "token" | "apiUrl"
+  /** The option at fault (`cookie` since 0.3.0). */
+  readonly option: "token" | "apiUrl" | "cookie"
   /** What is wrong with it. */
   readonly reason: string
 }> {
@@ -120,36 +143,69 @@ const apiUrlProblem = (apiUrl: string): string | undefined => {
   return undefined
 }
 
+/** A secret as given: a string, or a string kept `Redacted`. Anything else (a JS caller's `undefined`, say) is `undefined`. */
+const toRedacted = (value: unknown): Redacted.Redacted<string> | undefined =>
+  Redacted.isRedacted(value)
+    ? value as Redacted.Redacted<string>
+    : typeof value === "string"
+    ? Redacted.make(value)
+    : undefined
+
+/** Why a header value cannot work, if it cannot: it is empty, or holds a character that could split the header. */
+const headerProblem = (value: unknown): string | undefined => {
+  if (typeof value !== "string") return "is not a string"
+  if (value === "") return "is empty"
+  if (/[\u0000-\u001f\u007f]/.test(value)) return "holds a control character (such as CR, LF or NUL)"
+  return undefined
+}
+
+/** A bare `xoxd-…` value, as a `Cookie` header's value: `d=xoxd-…`. Any other value is kept as it is. */
+const cookieHeader = (cookie: string): string => cookie.startsWith("xoxd-") ? `d=${cookie}` : cookie
+
+/** Why a cookie cannot work, if it cannot: as for the token, and it must be a `name=value` header or a bare `xoxd-…`. */
+const cookieProblem = (cookie: unknown): string | undefined =>
+  headerProblem(cookie) ??
+    (cookieHeader(cookie as string).includes("=")
+      ? undefined
+      : "is neither a Cookie header such as d=xoxd-… nor a bare xoxd-… value")
+
 /**
- * Checks the options and fills in the defaults. A missing trailing `/` on
- * `apiUrl` is added. Fails with {@link InvalidSlackConfig} for an empty
- * token or one that holds a control character (CR, LF, NUL, any character
- * below U+0020, or U+007F), which could split the `Authorization` header,
- * and for an `apiUrl` that is not an `http:` or `https:` URL with a usable
- * port. (Until 0.2.0 it returned the settings, unchecked.)
+ * Checks the options and fills in the defaults. A plain string token or
+ * cookie is wrapped in `Redacted` as `make` is called, a bare `xoxd-…`
+ * cookie becomes `d=xoxd-…`, and a missing trailing `/` on `apiUrl` is
+ * added. Fails with {@link InvalidSlackConfig} for an empty token or one
+ * that holds a control character (CR, LF, NUL, any character below U+0020,
+ * or U+007F), which could split the `Authorization` header; for a cookie
+ * that is empty, holds a control character, or is neither `name=value…`
+ * nor a bare `xoxd-…`; and for an `apiUrl` that is not an `http:` or
+ * `https:` URL with a usable port. (Until 0.2.0 it returned the settings,
+ * unchecked.)
  *
  * @since 0.1.0
  */
-export const make = (options: Options): Effect.Effect<SlackConfig["Type"], InvalidSlackConfig> =>
-  Effect.suspend(() => {
-    const token = Redacted.value(options.token)
-    if (token === "") return Effect.fail(new InvalidSlackConfig({ option: "token", reason: "is empty" }))
-    if (/[\u0000-\u001f\u007f]/.test(token)) {
-      return Effect.fail(
-        new InvalidSlackConfig({ option: "token", reason: "holds a control character (such as CR, LF or NUL)" })
-      )
-    }
-    const apiUrl = options.apiUrl ?? defaultApiUrl
+export const make = (options: Options): Effect.Effect<SlackConfig["Type"], InvalidSlackConfig> => {
+  const token = toRedacted(options.token)
+  const cookie = options.cookie === undefined ? undefined : toRedacted(options.cookie)
+  const { apiUrl = defaultApiUrl, maxResponseBytes, retry, timeout } = options
+  return Effect.suspend(() => {
+    const badToken = headerProblem(token === undefined ? token : Redacted.value(token))
+    if (badToken !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "token", reason: badToken }))
+    const badCookie = options.cookie === undefined
+      ? undefined
+      : cookieProblem(cookie === undefined ? cookie : Redacted.value(cookie))
+    if (badCookie !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "cookie", reason: badCookie }))
     const problem = apiUrlProblem(apiUrl)
     if (problem !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "apiUrl", reason: problem }))
     return Effect.succeed({
-      token: options.token,
+      token: token!,
+      ...(cookie === undefined ? {} : { cookie: Redacted.make(cookieHeader(Redacted.value(cookie))) }),
       apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
-      timeout: Duration.decode(options.timeout ?? defaultTimeout),
-      retry: options.retry ?? defaultRetry,
-      maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+      timeout: Duration.decode(timeout ?? defaultTimeout),
+      retry: retry ?? defaultRetry,
+      maxResponseBytes: maxResponseBytes ?? defaultMaxResponseBytes
     })
   })
+}
 
 /**
  * A layer from explicit options. Building it fails with
@@ -164,15 +220,17 @@ export const layer = (options: Options): Layer.Layer<SlackConfig, InvalidSlackCo
 const trimmed = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
 
 /**
- * The options read from configuration: `SLACK_TOKEN` (required, redacted)
- * and `SLACK_API_URL` (optional), each without surrounding whitespace.
+ * The options read from configuration: `SLACK_TOKEN` (required, redacted),
+ * `SLACK_API_URL` (optional) and `SLACK_COOKIE` (optional, redacted; since
+ * 0.3.0), each without surrounding whitespace.
  *
  * @since 0.1.0
  */
 export const options: Config.Config<Options> = Config.all({
   token: Config.redacted(trimmed("SLACK_TOKEN")),
-  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
-})
+  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl)),
+  cookie: Config.option(Config.redacted(trimmed("SLACK_COOKIE")))
+}).pipe(Config.map(({ cookie, ...rest }): Options => Option.isSome(cookie) ? { ...rest, cookie: cookie.value } : rest))
 
 /**
  * A layer read from the environment (see {@link options}), with the

@@ -1,7 +1,8 @@
 /**
  * The one place an HTTP request is made: encode the parameters as a form,
- * send the token as a Bearer header, turn the answer into data or a typed
- * error, and retry what is transient.
+ * send the token as a Bearer header (and a session token's cookie as the
+ * `Cookie` header), turn the answer into data or a typed error, and retry
+ * what is transient.
  *
  * @since 0.1.0
  */
@@ -14,6 +15,7 @@ import {
   Duration,
   Effect,
   Either,
+  identity,
   Layer,
   Option,
   ParseResult,
@@ -22,7 +24,7 @@ import {
   Schema,
   Stream
 } from "effect"
-import { quote as quoteText } from "./internal/quote.js"
+import { quote as quoteText, secretsOf } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -62,11 +64,33 @@ export class SlackWebApi extends Context.Tag("effect-slack-rtm/SlackWebApi")<Sla
 }>() {}
 
 /**
- * What errors may quote of the server's text: at most 200 characters, with
- * the token and anything token-shaped blanked out, in case the server
- * echoed it back.
+ * The version of this package, as its `package.json` states it (a test
+ * checks that they agree).
+ *
+ * @since 0.3.0
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) => quoteText(text, Redacted.value(token))
+export const version = "0.2.0"
+
+/**
+ * The `User-Agent` of every request: the package, its version, and the
+ * Effect it is written for.
+ *
+ * @since 0.3.0
+ */
+export const userAgent = `effect-slack-rtm-effect3/${version} (effect 3)`
+
+/**
+ * What errors may quote of the server's text: at most 200 characters, with
+ * the token, the cookie and anything token- or cookie-shaped blanked out,
+ * in case the server echoed it back.
+ */
+const quoter = (config: SlackConfig.SlackConfig["Type"]) => {
+  const secrets = secretsOf(
+    Redacted.value(config.token),
+    config.cookie === undefined ? undefined : Redacted.value(config.cookie)
+  )
+  return (text: string) => quoteText(text, secrets)
+}
 
 /**
  * The `http.client` span records headers by name, and a server may echo the
@@ -244,7 +268,8 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
     const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const config = yield* SlackConfig.SlackConfig
     const schedule = effectiveRetry(config.retry)
-    const quote = quoter(config.token)
+    const quote = quoter(config)
+    const cookie = config.cookie
 
     const call = <A, I>(method: RtmMethod, params: Params, response: Schema.Schema<A, I>) => {
       const form: Array<[string, string]> = []
@@ -254,6 +279,8 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
       const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
         HttpClientRequest.bearerToken(config.token),
         HttpClientRequest.acceptJson,
+        HttpClientRequest.setHeader("user-agent", userAgent),
+        cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie)),
         HttpClientRequest.bodyUrlParams(form)
       )
       const attempt = client.execute(request).pipe(

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Option, Schedule, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Schedule, TestClock } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as Rtm from "../src/Rtm.js"
-import { parseRetryAfter } from "../src/SlackWebApi.js"
+import * as RtmSession from "../src/RtmSession.js"
+import { parseRetryAfter, userAgent, version } from "../src/SlackWebApi.js"
+import * as FakeSlack from "../src/testing/FakeSlack.js"
 import { capturingLogger, scriptedWebApi, secretToken } from "./helpers.js"
 
 const ok = {
@@ -250,4 +254,36 @@ describe("SlackWebApi", () => {
     expect(Duration.toMillis(parseRetryAfter("yesterday-ish", now))).toBe(0)
     expect(Duration.toMillis(parseRetryAfter(undefined, now))).toBe(0)
   })
+})
+
+describe("User-Agent", () => {
+  const manifest = JSON.parse(
+    Fs.readFileSync(Path.resolve(import.meta.dirname, "../package.json"), "utf8")
+  ) as { name: string; version: string }
+
+  it("names this package and its version, as package.json states them", () => {
+    expect(version).toBe(manifest.version)
+    expect(userAgent).toBe(`${manifest.name}/${manifest.version} (effect 3)`)
+  })
+
+  it.effect("every Web API request carries it", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([fail("internal_error"), ok], { retry: Schedule.recurs(1) })
+      yield* Rtm.connect().pipe(Effect.provide(layer))
+      expect(seen.map((request) => request.headers["user-agent"])).toEqual([userAgent, userAgent])
+    }))
+
+  it.scopedLive("over fetch and ws, the Web API requests and the WebSocket upgrades carry it", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeSlack.FakeSlack
+      const session = yield* RtmSession.make({ reconnect: Schedule.spaced("10 millis"), rateLimit: false })
+      yield* fake.dropSockets
+      yield* Effect.repeat(fake.connections, { until: (n) => n >= 2, schedule: Schedule.spaced("5 millis") })
+      yield* session.ping()
+      const requests = yield* fake.requests
+      const upgrades = yield* fake.upgrades
+      expect(requests.length).toBeGreaterThanOrEqual(2)
+      expect(upgrades.length).toBeGreaterThanOrEqual(2)
+      for (const request of [...requests, ...upgrades]) expect(request.headers["user-agent"]).toBe(userAgent)
+    }).pipe(Effect.provide(Layer.merge(FakeSlack.layer(), Logger.minimumLogLevel(LogLevel.None)))))
 })

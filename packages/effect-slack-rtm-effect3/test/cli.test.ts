@@ -3,7 +3,7 @@ import { Duration, Effect, Either, Redacted } from "effect"
 import { execFile, spawn } from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import { parse } from "../src/bin/cli.js"
+import { parse, usage } from "../src/bin/cli.js"
 import * as FakeSlack from "../src/testing/FakeSlack.js"
 
 const entry = Path.resolve(import.meta.dirname, "../src/bin/slack-rtm.ts")
@@ -11,7 +11,7 @@ const entry = Path.resolve(import.meta.dirname, "../src/bin/slack-rtm.ts")
 /** Runs the main program in a child process and collects what it printed. */
 const runCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const { SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
+    const { SLACK_COOKIE: ___, SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
     execFile(process.execPath, ["--import", "tsx", entry, ...args], {
       timeout: 30_000,
       env: { ...rest, ...env }
@@ -45,14 +45,65 @@ describe("slack-rtm command line", () => {
   })
 
   it("a bad flag or a live run without a token is a one-line error and exit code 2", async () => {
-    for (const args of [["--frobnicate"], ["--live"], ["--duration", "soon"]]) {
-      const { code, stderr, stdout } = await runCli(args)
+    const runs: ReadonlyArray<[ReadonlyArray<string>, Record<string, string>]> = [
+      [["--frobnicate"], {}],
+      [["--live"], {}],
+      [["--duration", "soon"], {}],
+      // a cookie asks for a live run: without its token, that is an error, not the demo
+      [["--duration", "1"], { SLACK_COOKIE: "d=xoxd-1" }]
+    ]
+    for (const [args, env] of runs) {
+      const { code, stderr, stdout } = await runCli(args, env)
       expect(code).toBe(2)
       expect(stderr.trim().split("\n")).toHaveLength(1)
       expect(stderr).toMatch(/^slack-rtm: /)
       expect(stdout).toBe("")
     }
   })
+
+  it("--help explains session tokens, SLACK_COOKIE and the workspace's API URL", () => {
+    for (
+      const text of [
+        "SLACK_COOKIE",
+        "browser session's token (xoxc-...)",
+        "\"d\" cookie",
+        "d=xoxd-...",
+        "Slack does not document these tokens",
+        "SLACK_API_URL=https://WORKSPACE.slack.com/api/"
+      ]
+    ) {
+      expect(usage).toContain(text)
+    }
+  })
+
+  it.live(
+    "with a session token and SLACK_COOKIE it connects to a Slack that requires the cookie; without, it cannot",
+    () =>
+      Effect.gen(function*() {
+        const cookie = "d=xoxd-CLI%2Fcookie%3D"
+        const fake = yield* FakeSlack.make({ requireCookie: cookie })
+        const env = { SLACK_TOKEN: Redacted.value(fake.token), SLACK_API_URL: fake.apiUrl }
+        const [withCookie, bare, without] = yield* Effect.promise(() =>
+          Promise.all([
+            runCli(["--duration", "3"], { ...env, SLACK_COOKIE: ` ${cookie}\n` }),
+            runCli(["--duration", "3"], { ...env, SLACK_COOKIE: cookie.slice(2) }),
+            runCli(["--duration", "3"], env)
+          ])
+        )
+        for (const run of [withCookie, bare]) {
+          expect(run.stdout).toContain("connected as fakebot")
+          expect(run.code).toBe(0)
+        }
+        expect(without.code).toBe(1)
+        oneLine(without.stderr)
+        expect(without.stderr).toContain("invalid_auth")
+        for (const run of [withCookie, bare, without]) expect(run.stdout + run.stderr).not.toContain("CLI%2Fcookie")
+        const upgrades = yield* fake.upgrades
+        expect(upgrades.length).toBeGreaterThanOrEqual(2)
+        for (const upgrade of upgrades) expect(upgrade.headers["cookie"]).toBe(cookie)
+      }).pipe(Effect.scoped),
+    60_000
+  )
 
   it("the demo shows events, acked replies, both reconnects and a summary", async () => {
     const { code, stdout } = await runCli(["--json", "--duration", "5"])
@@ -72,7 +123,7 @@ describe("slack-rtm command line", () => {
       const fake = yield* FakeSlack.FakeSlack
       const result = yield* Effect.promise(() =>
         new Promise<{ code: number | null; stdout: string }>((resolve) => {
-          const { SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
+          const { SLACK_COOKIE: ___, SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
           const child = spawn(process.execPath, ["--import", "tsx", entry], {
             env: { ...rest, SLACK_TOKEN: Redacted.value(fake.token), SLACK_API_URL: fake.apiUrl }
           })
@@ -155,7 +206,7 @@ describe("slack-rtm command line", () => {
 
   it("Ctrl-C while connecting ends the run at once, with one line", async () => {
     const port = await closedPort()
-    const { SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
+    const { SLACK_COOKIE: ___, SLACK_TOKEN: _, SLACK_API_URL: __, ...rest } = process.env
     const child = spawn(process.execPath, ["--import", "tsx", entry], {
       env: { ...rest, SLACK_TOKEN: "xoxb-bad", SLACK_API_URL: `http://127.0.0.1:${port}/api/` }
     })

@@ -42,10 +42,17 @@ Without SLACK_TOKEN, runs a demo against an embedded fake Slack on 127.0.0.1:
 users chat in two channels, a bot answers mentions, the server says goodbye
 and drops the socket once, and a summary closes the run (about 15 s).
 
-With SLACK_TOKEN (and optionally SLACK_API_URL), or with --live, connects to
-that Slack and prints events until Ctrl-C. Each failed connect attempt is
-shown; if Ctrl-C or --duration comes before the first connection, the run
-ends with exit code 1.
+With SLACK_TOKEN (and optionally SLACK_API_URL and SLACK_COOKIE), or with
+--live, connects to that Slack and prints events until Ctrl-C. Each failed
+connect attempt is shown; if Ctrl-C or --duration comes before the first
+connection, the run ends with exit code 1.
+
+Session tokens: SLACK_TOKEN may be a browser session's token (xoxc-...),
+which Slack accepts only with the same browser's "d" cookie. Set SLACK_COOKIE
+to d=xoxd-... (a bare xoxd-... is taken as d=xoxd-...); it is sent with every
+request and every socket. Slack does not document these tokens. The
+workspace's own API URL may be needed:
+SLACK_API_URL=https://WORKSPACE.slack.com/api/
 
   --json              one JSON object per line, for piping
   --duration SECONDS  how long to run, connecting included (demo default: 15)
@@ -110,7 +117,8 @@ export class NotConnected extends Data.TaggedError("NotConnected")<{
 }
 
 /**
- * A live run was asked for, and `SLACK_TOKEN` is not set.
+ * A live run was asked for (with `--live`, or by setting `SLACK_COOKIE`),
+ * and `SLACK_TOKEN` is not set.
  *
  * @since 0.1.0
  */

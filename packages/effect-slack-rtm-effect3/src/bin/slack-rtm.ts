@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `slack-rtm`: the main program. Without a token it shows the SDK at work
- * against the embedded fake Slack; with `SLACK_TOKEN` it tails a real
- * workspace until Ctrl-C.
+ * against the embedded fake Slack; with `SLACK_TOKEN` (and, for a session
+ * token, `SLACK_COOKIE`) it tails a real workspace until Ctrl-C.
  *
  * @since 0.1.0
  */
@@ -113,7 +113,9 @@ const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
     if (options.help) return yield* Effect.sync(() => console.log(usage))
     const token = yield* Config.option(Config.redacted("SLACK_TOKEN"))
     if (Option.isNone(token)) {
-      if (options.live) return yield* new MissingToken()
+      // A cookie without its session token is a live run that cannot work, not a request for the demo.
+      const cookie = yield* Config.option(Config.string("SLACK_COOKIE"))
+      if (options.live || Option.isSome(cookie)) return yield* new MissingToken()
       return yield* Effect.gen(function*() {
         const fake = yield* FakeSlack.FakeSlack
         yield* run(options, nameOf, stop, Option.some(fake))

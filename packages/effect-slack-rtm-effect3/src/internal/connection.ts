@@ -13,6 +13,7 @@
 import { Socket } from "@effect/platform"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
+import type { WebSocketConstructorWithHeaders } from "../RtmSession.js"
 import { type Disconnected, InvalidSocketUrl, InvalidWebSocketConstructor } from "../RtmSessionError.js"
 import type { Write } from "./outbox.js"
 
@@ -151,6 +152,12 @@ export const open = (
     readonly helloTimeout: Duration.Duration
     readonly graceful: () => boolean
     readonly quote: (text: string) => string
+    /**
+     * Headers for the upgrade request (a session token's cookie), passed to
+     * the constructor as `{ headers }`, in place of the protocols. Only for
+     * a constructor that can send them: the session checks that first.
+     */
+    readonly headers?: Readonly<Record<string, string>> | undefined
   },
   handlers: Handlers
 ): Effect.Effect<
@@ -212,7 +219,10 @@ export const open = (
     // Not `acquireRelease`: its release would run with this fiber's FiberRefs patched in, and the next
     // connection's fiber, which closes this scope, would keep them, each connection adding to the last.
     const ws = yield* Effect.try({
-      try: () => make(url),
+      try: () =>
+        options.headers === undefined
+          ? make(url)
+          : (make as unknown as WebSocketConstructorWithHeaders)(url, { headers: options.headers }),
       // The URL was checked, so a TypeError is the constructor's own fault; anything else is a failed open.
       catch: (cause) =>
         cause instanceof TypeError

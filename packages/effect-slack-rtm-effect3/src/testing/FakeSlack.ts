@@ -49,6 +49,19 @@ export interface RecordedRequest {
 }
 
 /**
+ * A WebSocket upgrade request the fake received.
+ *
+ * @since 0.3.0
+ */
+export interface RecordedUpgrade {
+  /** The request path with its query string. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  /** Whether the fake accepted it (it refuses one without the required cookie with 401). */
+  readonly accepted: boolean
+}
+
+/**
  * How the fake greets the next sockets.
  *
  * @since 0.1.0
@@ -72,15 +85,30 @@ export interface Service {
   readonly url: string
   /** `http://127.0.0.1:PORT/api/`, to use as `apiUrl`. */
   readonly apiUrl: string
-  /** The only token the fake accepts. Others get `invalid_auth`. */
+  /**
+   * The only token the fake accepts. Others get `invalid_auth`. It is
+   * `xoxb-…`, or, when the fake requires a cookie, a session token `xoxc-…`.
+   */
   readonly token: Redacted.Redacted<string>
+  /**
+   * The cookie the fake requires (`requireCookie`), if any.
+   *
+   * @since 0.3.0
+   */
+  readonly cookie: Redacted.Redacted<string> | undefined
   /** Queues answers for the next calls of `method` (or of any method, with `"*"`). */
   readonly answerNext: (method: string, ...answers: ReadonlyArray<HttpAnswer>) => Effect.Effect<void>
   /** Queues `{ ok: false, error: code }` for the next call of `method`. */
   readonly failNext: (method: string, code: string, headers?: Readonly<Record<string, string>>) => Effect.Effect<void>
   /** Every Web API request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** Options for `Slack.layer` that point at this fake. */
+  /**
+   * Every WebSocket upgrade request received so far, accepted or refused.
+   *
+   * @since 0.3.0
+   */
+  readonly upgrades: Effect.Effect<ReadonlyArray<RecordedUpgrade>>
+  /** Options for `Slack.layer` that point at this fake, with its token (and its cookie, if it requires one). */
   readonly options: Options
 
   /** Sends an event (any JSON value) on every open socket. Returns how many got it. */
@@ -126,6 +154,27 @@ export interface Service {
 export interface MakeOptions {
   /** The port on 127.0.0.1. Default: a free one. */
   readonly port?: number
+  /**
+   * Act as Slack does for a session token: require this cookie, such as
+   * `d=xoxd-…` (a bare `xoxd-…` means `d=xoxd-…`). A Web API request
+   * without it (every `name=value` pair of it in its `Cookie` header) is
+   * answered `invalid_auth`, and a WebSocket upgrade without it is refused
+   * with 401. The fake's token is then a session token, `xoxc-…`.
+   *
+   * @since 0.3.0
+   */
+  readonly requireCookie?: string
+}
+
+/** The `name=value` pairs of a `Cookie` header. */
+const cookiePairs = (header: string): Array<string> =>
+  header.split(";").map((pair) => pair.trim()).filter((pair) => pair !== "")
+
+/** Whether a request's `Cookie` header holds every pair of `required`. */
+const hasCookie = (required: ReadonlyArray<string> | undefined, header: string | undefined): boolean => {
+  if (required === undefined) return true
+  const sent = new Set(cookiePairs(header ?? ""))
+  return required.every((pair) => sent.has(pair))
 }
 
 /**
@@ -161,7 +210,13 @@ const readBody = (request: Http.IncomingMessage) =>
  */
 export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const token = "xoxb-fake-token-0000"
+    const cookie = options.requireCookie === undefined
+      ? undefined
+      : options.requireCookie.startsWith("xoxd-")
+      ? `d=${options.requireCookie}`
+      : options.requireCookie
+    const requiredPairs = cookie === undefined ? undefined : cookiePairs(cookie)
+    const token = cookie === undefined ? "xoxb-fake-token-0000" : "xoxc-fake-session-token-0000"
     const scripts = new Map<string, Array<HttpAnswer>>()
     const recorded: Array<RecordedRequest> = []
     let origin = ""
@@ -171,8 +226,13 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
         ? { ok: true, url: `${origin.replace("http", "ws")}/rtm`, ...identity }
         : { ok: false, error: "unknown_method" }
 
-    const authError = (header: string | undefined) =>
-      header === undefined ? "not_authed" : header === `Bearer ${token}` ? undefined : "invalid_auth"
+    const authError = (request: Http.IncomingMessage) => {
+      const header = request.headers.authorization
+      if (header === undefined) return "not_authed"
+      return header === `Bearer ${token}` && hasCookie(requiredPairs, request.headers.cookie)
+        ? undefined
+        : "invalid_auth"
+    }
 
     const nextAnswer = (method: string): HttpAnswer | undefined =>
       scripts.get(method)?.shift() ?? scripts.get("*")?.shift()
@@ -185,7 +245,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       const answer = nextAnswer(method) ?? {}
       if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis))
       if (answer.destroy === true) return void request.socket.destroy()
-      const denied = authError(request.headers.authorization)
+      const denied = authError(request)
       const payload = answer.body !== undefined
         ? answer.body
         : denied !== undefined
@@ -216,6 +276,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
     const sockets = new Set<WebSocket>()
+    const upgrades: Array<RecordedUpgrade> = []
     const received: Array<Readonly<Record<string, unknown>>> = []
     const receivedWaiters = FrameWaiters.make(() => received)
     const rejections: Array<{ code: number; msg: string }> = []
@@ -251,7 +312,15 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
 
     const wss = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const wss = new WebSocketServer({ server, path: "/rtm" })
+        const wss = new WebSocketServer({
+          server,
+          path: "/rtm",
+          verifyClient: (info: { req: Http.IncomingMessage }, done: (ok: boolean, code?: number) => void) => {
+            const accepted = hasCookie(requiredPairs, info.req.headers.cookie)
+            upgrades.push({ url: info.req.url ?? "/", headers: { ...info.req.headers }, accepted })
+            done(accepted, 401)
+          }
+        })
         wss.on("connection", (socket) => {
           accepted++
           sockets.add(socket)
@@ -295,11 +364,17 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
       url: origin,
       apiUrl: `${origin}/api/`,
       token: Redacted.make(token),
+      cookie: cookie === undefined ? undefined : Redacted.make(cookie),
       answerNext,
       failNext: (method, code, headers) =>
         answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
       requests: Effect.sync(() => recorded.slice()),
-      options: { token: Redacted.make(token), apiUrl: `${origin}/api/` },
+      upgrades: Effect.sync(() => upgrades.slice()),
+      options: {
+        token: Redacted.make(token),
+        apiUrl: `${origin}/api/`,
+        ...(cookie === undefined ? {} : { cookie: Redacted.make(cookie) })
+      },
       push: (event) => everySocket((socket) => socket.send(JSON.stringify(event))),
       pushRaw: (frame, options) =>
         everySocket((socket) => socket.send(frame, { binary: typeof frame !== "string" && options?.asText !== true })),
@@ -322,13 +397,18 @@ export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, S
 
 /**
  * The fake as a layer, together with `Slack.layer` pointed at it.
- * `options` override the defaults, such as the retry policy.
+ * `options` override the defaults, such as the retry policy. With
+ * `requireCookie` (since 0.3.0), the fake requires that cookie (see
+ * {@link MakeOptions}), and `Slack.layer` sends it, with the fake's session
+ * token.
  *
  * @since 0.1.0
  */
 export const layer = (
-  options: Partial<Slack.Options> = {}
-): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> =>
-  Layer.unwrapEffect(
-    Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
-  ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make())))
+  options: Partial<Slack.Options> & Pick<MakeOptions, "requireCookie"> = {}
+): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> => {
+  const { requireCookie, ...slack } = options
+  return Layer.unwrapEffect(
+    Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...slack }))
+  ).pipe(Layer.provideMerge(Layer.scoped(FakeSlack, make(requireCookie === undefined ? {} : { requireCookie }))))
+}
