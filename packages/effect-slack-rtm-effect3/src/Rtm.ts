@@ -162,6 +162,17 @@ export type RtmStartResponse = typeof RtmStartResponse.Type
  * Calls `rtm.connect`: the URL of a new RTM socket (valid for 30 seconds)
  * and who the session is. Fails with one tagged error per documented code.
  *
+ * @example
+ * ```ts
+ * import { Rtm, Slack } from "effect-slack-rtm"
+ * import { Effect } from "effect"
+ *
+ * const program = Rtm.connect({ batch_presence_aware: true }).pipe(
+ *   Effect.catchTag("InvalidAuth", (error) => Effect.die(`fix the token: ${error.message}`)),
+ *   Effect.provide(Slack.layerConfig)
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 export const connect: (

@@ -255,6 +255,23 @@ export const messageTextLimit = 4_000
  * before any request, with `InvalidSlackConfig { option: "cookie" }`
  * (since 0.3.0).
  *
+ * @example
+ * ```ts
+ * import { RtmSession, Slack } from "effect-slack-rtm"
+ * import { Effect, Stream } from "effect"
+ *
+ * const bot = Effect.gen(function*() {
+ *   const session = yield* RtmSession.make({ connect: { batch_presence_aware: true } })
+ *   yield* session.events.pipe(
+ *     Stream.runForEach((event) =>
+ *       event.type === "message" && event.text === "ping"
+ *         ? session.sendMessage({ channel: event.channel, text: "pong" }).pipe(Effect.ignore)
+ *         : Effect.void
+ *     )
+ *   )
+ * }).pipe(Effect.scoped, Effect.provide(Slack.layerConfig))
+ * ```
+ *
  * @since 0.1.0
  */
 export const make = (

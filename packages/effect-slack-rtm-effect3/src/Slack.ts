@@ -123,6 +123,14 @@ const fromConfig = <E>(
  * `InvalidSlackConfig` if the options cannot work, including an `apiUrl` on
  * a port that `fetch` refuses to connect to (such as 9, or 6000).
  *
+ * @example
+ * ```ts
+ * import { Rtm, Slack } from "effect-slack-rtm"
+ * import { Effect } from "effect"
+ *
+ * const info = Rtm.connect().pipe(Effect.provide(Slack.layer({ token: "xoxb-your-token" })))
+ * ```
+ *
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<Services, SlackConfig.InvalidSlackConfig> =>
