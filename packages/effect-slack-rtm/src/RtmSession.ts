@@ -24,7 +24,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
-import type * as Socket from "effect/socket/Socket"
+import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Inbound from "./internal/inbound.js"
@@ -44,7 +44,7 @@ import {
   MessageTooLong,
   type SendError
 } from "./RtmSessionError.js"
-import { SlackConfig } from "./SlackConfig.js"
+import { InvalidSlackConfig, SlackConfig } from "./SlackConfig.js"
 import type { RtmStartError } from "./SlackError.js"
 import type { SlackWebApi } from "./SlackWebApi.js"
 
@@ -132,6 +132,65 @@ export const defaultReconnect: Schedule.Schedule<unknown, Disconnected> = Schedu
 )
 
 /**
+ * What a constructor marked with {@link withHandshakeHeaders} takes as its
+ * second argument, in place of the protocols, when the session has headers
+ * to send on the upgrade request (a session token's `cookie`): Effect 4's
+ * `Socket.WebSocketClientOptions`, `{ protocols?, headers? }`.
+ *
+ * @since 1.0.0
+ */
+export type WebSocketClientOptions = Socket.WebSocketClientOptions
+
+/**
+ * A WebSocket constructor that can send handshake headers: its second
+ * argument is the protocols, or a {@link WebSocketClientOptions}. In Effect
+ * 4 that is the shape of every `Socket.WebSocketConstructor`; what tells
+ * one that sends the headers from one that cannot (or throws) is the mark
+ * of {@link withHandshakeHeaders}.
+ *
+ * @since 1.0.0
+ */
+export type WebSocketConstructorWithHeaders = Socket.WebSocketConstructor["Service"]
+
+const sendsHeaders = Symbol.for("effect-slack-rtm/RtmSession/sendsHandshakeHeaders")
+
+/**
+ * Marks a WebSocket constructor as one that sends the `headers` of a
+ * {@link WebSocketClientOptions} second argument on the upgrade request, as
+ * `ws` can and a browser's `WebSocket` cannot. A session whose
+ * `SlackConfig` has a `cookie` opens its sockets only with such a
+ * constructor (`Slack.webSocketConstructor` is one). Returns a marked copy;
+ * `make` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * import { RtmSession, Slack } from "effect-slack-rtm"
+ * import * as Layer from "effect/Layer"
+ * import * as Socket from "effect/socket/Socket"
+ *
+ * // A constructor of your own that passes the headers on (here, to the `ws` one of `Slack`).
+ * const constructor = RtmSession.withHandshakeHeaders((url, options) => Slack.webSocketConstructor()(url, options))
+ * const layer = Layer.succeed(Socket.WebSocketConstructor)(constructor)
+ * ```
+ *
+ * @since 1.0.0
+ */
+export const withHandshakeHeaders = (make: WebSocketConstructorWithHeaders): WebSocketConstructorWithHeaders => {
+  const marked: WebSocketConstructorWithHeaders = (url, options) => make(url, options)
+  return Object.defineProperty(marked, sendsHeaders, { value: true })
+}
+
+/**
+ * Whether a WebSocket constructor was marked with
+ * {@link withHandshakeHeaders}: whether it can send a session token's
+ * cookie.
+ *
+ * @since 1.0.0
+ */
+export const sendsHandshakeHeaders = (make: unknown): make is WebSocketConstructorWithHeaders =>
+  typeof make === "function" && (make as unknown as Record<symbol, unknown>)[sendsHeaders] === true
+
+/**
  * A message to post.
  *
  * @since 1.0.0
@@ -195,6 +254,13 @@ export const messageTextLimit = 4_000
  * a scope of its own inside the caller's: if `make` fails or is interrupted
  * (say, by `Effect.timeout`), that scope closes and nothing is left running.
  *
+ * If the `SlackConfig` in context has a `cookie` (a session token's), every
+ * connection sends it on its upgrade request, so the WebSocket constructor
+ * must be able to send headers (see {@link withHandshakeHeaders}). With one
+ * that cannot, such as a runtime's global `WebSocket`
+ * (`Socket.layerWebSocketConstructorGlobal`), `make` fails at once, before
+ * any request, with `InvalidSlackConfig { option: "cookie" }`.
+ *
  * @example
  * ```ts
  * import { RtmSession, Slack } from "effect-slack-rtm"
@@ -217,7 +283,11 @@ export const messageTextLimit = 4_000
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<RtmSession, SessionError, SlackWebApi | Socket.WebSocketConstructor | Scope.Scope> =>
+): Effect.Effect<
+  RtmSession,
+  SessionError | InvalidSlackConfig,
+  SlackWebApi | Socket.WebSocketConstructor | Scope.Scope
+> =>
   Effect.gen(function*() {
     const own = yield* Scope.fork(yield* Effect.scope, "sequential")
     return yield* openSession(options).pipe(
@@ -232,7 +302,7 @@ const openSession = (options: Options) =>
     const pingInterval = Duration.fromInputUnsafe(options.pingInterval ?? "30 seconds")
     const params = options.connect ?? {}
     const context = yield* Effect.context<never>()
-    const quote = yield* quoter
+    const { headers, quote } = yield* secrets
     const link = Link.make()
     const inbound = yield* Inbound.make<SessionError>({
       capacity: options.inboundCapacity ?? 10_000,
@@ -253,6 +323,7 @@ const openSession = (options: Options) =>
       reconnect: options.reconnect ?? defaultReconnect,
       link,
       quote,
+      headers,
       onEvent: (event, size) => Inbound.deliver(inbound, event, size),
       onReply: (reply, size) => onReply(inbound, outbox, reply, size),
       onHello: (connection, { self, team }) =>
@@ -272,13 +343,28 @@ const openSession = (options: Options) =>
   }).pipe(Effect.annotateLogs({ module: "RtmSession" }))
 
 /**
- * How the session quotes server text: bounded, with every token-shaped
- * string blanked out, and the token too when the layers provide the
- * `SlackConfig` (`Slack.layer` does).
+ * What the session does with the secrets of the `SlackConfig`, when the
+ * layers provide one (`Slack.layer` does): it quotes server text bounded,
+ * with every token- or cookie-shaped string, the token and the cookie
+ * blanked out; and it sends the cookie, read once, on the upgrade request of
+ * every connection. A cookie that the WebSocket constructor cannot send
+ * fails the session before any request.
  */
-const quoter = Effect.map(Effect.serviceOption(SlackConfig), (config) => {
-  const secret = Option.isSome(config) ? Redacted.value(config.value.token) : undefined
-  return (text: string) => Quote.quote(text, secret)
+const secrets = Effect.gen(function*() {
+  const config = Option.getOrUndefined(yield* Effect.serviceOption(SlackConfig))
+  const cookie = config?.cookie === undefined ? undefined : Redacted.value(config.cookie)
+  if (cookie !== undefined && !sendsHandshakeHeaders(yield* Socket.WebSocketConstructor)) {
+    return yield* new InvalidSlackConfig({
+      option: "cookie",
+      reason: "cannot be sent: this WebSocket cannot send headers (a runtime's global one cannot); use " +
+        "Slack.layer, Slack.webSocketConstructor, or a constructor marked with RtmSession.withHandshakeHeaders"
+    })
+  }
+  const secrets = Quote.secretsOf(config === undefined ? undefined : Redacted.value(config.token), cookie)
+  return {
+    quote: (text: string) => Quote.quote(text, secrets),
+    headers: cookie === undefined ? undefined : { cookie }
+  }
 })
 
 /** A reply goes to the send that waits for it; a reply that no send waits for is an event. */

@@ -14,6 +14,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Socket from "effect/socket/Socket"
 import WebSocket from "ws"
+import * as RtmSession from "./RtmSession.js"
 import * as SlackConfig from "./SlackConfig.js"
 import * as SlackWebApi from "./SlackWebApi.js"
 
@@ -41,27 +42,36 @@ export interface Options extends SlackConfig.Options {
   readonly maxFrameBytes?: number
 }
 
+/** A constructor's second argument as options: protocols alone become `{ protocols }`. */
+const clientOptions = (
+  protocolsOrOptions: Socket.WebSocketConstructorOptions | undefined
+): Socket.WebSocketClientOptions =>
+  protocolsOrOptions === undefined || typeof protocolsOrOptions === "string" || Array.isArray(protocolsOrOptions)
+    ? { protocols: protocolsOrOptions }
+    : protocolsOrOptions
+
 /**
  * A `WebSocketConstructor` backed by the `ws` package, whose sockets accept
  * frames of at most `maxFrameBytes` and do not negotiate permessage-deflate
- * (so that a frame's size on the wire is its size in memory). Handshake
- * headers, when asked for, are sent.
+ * (so that a frame's size on the wire is its size in memory). Its upgrade
+ * request carries `User-Agent` ({@link SlackWebApi.userAgent}). It sends
+ * handshake headers: it is marked with `RtmSession.withHandshakeHeaders`,
+ * so a session whose configuration has a `cookie` passes it as the second
+ * argument, `{ headers: { cookie } }`, on every connection.
  *
  * @since 1.0.0
  */
 export const webSocketConstructor = (
   options: { readonly maxFrameBytes?: number } = {}
-): Socket.WebSocketConstructor["Service"] =>
-(url, protocols) => {
-  const settings = { maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes, perMessageDeflate: false }
-  return (protocols === undefined || typeof protocols === "string" || Array.isArray(protocols)
-    ? new WebSocket(url, protocols, settings)
-    : new WebSocket(
-      url,
-      protocols.protocols,
-      protocols.headers === undefined ? settings : { ...settings, headers: protocols.headers }
-    )) as unknown as Socket.WebSocketLike
-}
+): RtmSession.WebSocketConstructorWithHeaders =>
+  RtmSession.withHandshakeHeaders((url, protocolsOrOptions) => {
+    const { headers, protocols } = clientOptions(protocolsOrOptions)
+    return new WebSocket(url, protocols, {
+      maxPayload: options.maxFrameBytes ?? defaultMaxFrameBytes,
+      perMessageDeflate: false,
+      headers: { "user-agent": SlackWebApi.userAgent, ...headers }
+    }) as unknown as Socket.WebSocketLike
+  })
 
 /**
  * The `ws` constructor of {@link webSocketConstructor} with its defaults, for
@@ -75,7 +85,8 @@ export const layerWebSocket: Layer.Layer<Socket.WebSocketConstructor> = Layer.su
 
 /**
  * What the convenience layers provide. `SlackConfig` is among them so that
- * a session can keep the token out of what it quotes.
+ * a session can keep the token and the cookie out of what it quotes, and
+ * send the cookie on every upgrade.
  *
  * @since 1.0.0
  */
@@ -116,7 +127,8 @@ const fromConfig = <E>(
 
 /**
  * Everything on Node from explicit options: the Web API client over
- * `fetch`, a `ws` WebSocket constructor, and the `SlackConfig`. Building it
+ * `fetch`, a `ws` WebSocket constructor, which sends the `cookie`, if there
+ * is one, on every upgrade, and the `SlackConfig`. Building it
  * fails with `InvalidSlackConfig` if the options cannot work, including an
  * `apiUrl` on a port that `fetch` refuses to connect to (such as 9, or 6000).
  *
@@ -134,8 +146,9 @@ export const layer = (options: Options): Layer.Layer<Services, SlackConfig.Inval
   fromConfig(SlackConfig.layer(options), Layer.succeed(Socket.WebSocketConstructor)(webSocketConstructor(options)))
 
 /**
- * Everything on Node, configured from `SLACK_TOKEN` (required) and
- * `SLACK_API_URL` (optional). Building it fails with `InvalidSlackConfig`
+ * Everything on Node, configured from `SLACK_TOKEN` (required),
+ * `SLACK_API_URL` and `SLACK_COOKIE` (optional; see
+ * {@link SlackConfig.options}). Building it fails with `InvalidSlackConfig`
  * as {@link layer} does.
  *
  * @since 1.0.0

@@ -1,11 +1,13 @@
 /**
- * What every Web API call needs: the token, where Slack lives, how long one
- * attempt may take, and how failed attempts are retried.
+ * What every Web API call needs: the token (and, for a session token, the
+ * browser's cookie), where Slack lives, how long one attempt may take, and
+ * how failed attempts are retried.
  *
  * Invariant: the token stays `Redacted` from the options to the
- * `Authorization` header; defaults are filled in once, here, and settings
- * that cannot work are refused here, before any request, without quoting
- * the token.
+ * `Authorization` header, and the cookie from the options to the `Cookie`
+ * header; defaults are filled in once, here, and settings that cannot work
+ * are refused here, before any request, without quoting the token or the
+ * cookie.
  *
  * @since 1.0.0
  */
@@ -15,6 +17,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { quote } from "./internal/quote.js"
@@ -68,8 +71,19 @@ export const defaultMaxResponseBytes = 16 * 1024 * 1024
  * @since 1.0.0
  */
 export interface Options {
-  /** A classic app's bot token or a user token. A plain string is wrapped in `Redacted` at once. */
+  /**
+   * A classic app's bot token, a user token, or a session token (`xoxc-…`,
+   * which needs `cookie`). A plain string is wrapped in `Redacted` at once.
+   */
   readonly token: string | Redacted.Redacted<string>
+  /**
+   * The `Cookie` header that a session token (`xoxc-…`) needs: the browser
+   * session's `d` cookie, as `d=xoxd-…`. A bare `xoxd-…` value is taken as
+   * `d=xoxd-…`. It is sent on every Web API request and on the WebSocket
+   * upgrade of every connection, and kept secret like the token. A plain
+   * string is wrapped in `Redacted` at once.
+   */
+  readonly cookie?: string | Redacted.Redacted<string>
   /** Base URL of the Web API, ending in `/`. Default `https://slack.com/api/`. */
   readonly apiUrl?: string
   /** Time allowed for one attempt, body included: `"5 seconds"`, millis, or a `Duration`. Default 10 s. */
@@ -90,6 +104,8 @@ export interface Options {
  */
 export class SlackConfig extends Context.Service<SlackConfig, {
   readonly token: Redacted.Redacted<string>
+  /** The value of the `Cookie` header, such as `d=xoxd-…`, if a session token needs one. Absent otherwise. */
+  readonly cookie?: Redacted.Redacted<string>
   readonly apiUrl: string
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
@@ -98,14 +114,15 @@ export class SlackConfig extends Context.Service<SlackConfig, {
 
 /**
  * A setting that cannot work, found when the configuration is made (the
- * layer is built), before any request. It is permanent. It never quotes
- * the token.
+ * layer is built), before any request, or, for a `cookie` that the
+ * session's WebSocket cannot send, when the session is made. It is
+ * permanent. It never quotes the token or the cookie.
  *
  * @since 1.0.0
  */
 export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
   /** The option at fault. */
-  readonly option: "token" | "apiUrl"
+  readonly option: "token" | "apiUrl" | "cookie"
   /** What is wrong with it. */
   readonly reason: string
 }> {
@@ -114,12 +131,35 @@ export class InvalidSlackConfig extends Data.TaggedError("InvalidSlackConfig")<{
   }
 }
 
-/** Why the token cannot work, if it cannot: it is empty, or holds a character that could split a header. */
-const tokenProblem = (token: string): string | undefined => {
-  if (token === "") return "is empty"
-  if (/[\u0000-\u001f\u007f]/.test(token)) return "holds a control character (such as CR, LF or NUL)"
+/** A secret as given: a string, or a string kept `Redacted`. Anything else (a JS caller's `undefined`, say) is `undefined`. */
+const toRedacted = (value: unknown): Redacted.Redacted<string> | undefined =>
+  Redacted.isRedacted(value)
+    ? value as Redacted.Redacted<string>
+    : typeof value === "string"
+    ? Redacted.make(value)
+    : undefined
+
+/** Why a header value cannot work, if it cannot: it is not a string, is empty, or holds a character that could split the header. */
+const headerProblem = (value: unknown): string | undefined => {
+  if (typeof value !== "string") return "is not a string"
+  if (value === "") return "is empty"
+  if (/[\u0000-\u001f\u007f]/.test(value)) return "holds a control character (such as CR, LF or NUL)"
   return undefined
 }
+
+/** A bare `xoxd-…` value, as a `Cookie` header's value: `d=xoxd-…`. Any other value is kept as it is. */
+const cookieHeader = (cookie: string): string => cookie.startsWith("xoxd-") ? `d=${cookie}` : cookie
+
+/** Why a cookie cannot work, if it cannot: as for the token, and it must be a `name=value` header or a bare `xoxd-…`. */
+const cookieProblem = (cookie: unknown): string | undefined =>
+  headerProblem(cookie) ??
+    (cookieHeader(cookie as string).includes("=")
+      ? undefined
+      : "is neither a Cookie header such as d=xoxd-… nor a bare xoxd-… value")
+
+/** The value a secret holds, if it is one. */
+const valueOf = (secret: Redacted.Redacted<string> | undefined): string | undefined =>
+  secret === undefined ? undefined : Redacted.value(secret)
 
 /** Why `apiUrl` cannot work, if it cannot: it must be an `http:` or `https:` URL with a port from 1 to 65535. */
 const apiUrlProblem = (apiUrl: string): string | undefined => {
@@ -136,32 +176,40 @@ const apiUrlProblem = (apiUrl: string): string | undefined => {
 }
 
 /**
- * Checks the options and fills in the defaults. A plain string token is
- * wrapped in `Redacted`, and a missing trailing `/` on `apiUrl` is added.
- * Fails with {@link InvalidSlackConfig} for an empty token or one that holds
- * a control character (CR, LF, NUL, any character below U+0020, or U+007F),
- * which could split the `Authorization` header, and for an `apiUrl` that is
- * not an `http:` or `https:` URL with a usable port. Dies on a `timeout`
- * that is not a duration.
+ * Checks the options and fills in the defaults. A plain string token or
+ * cookie is wrapped in `Redacted` as `make` is called, a bare `xoxd-…`
+ * cookie becomes `d=xoxd-…`, and a missing trailing `/` on `apiUrl` is
+ * added. Fails with {@link InvalidSlackConfig} for a token that is not a
+ * string, is empty or holds a control character (CR, LF, NUL, any
+ * character below U+0020, or U+007F), which could split the
+ * `Authorization` header; for a cookie that is not a string, is empty,
+ * holds a control character, or is neither `name=value…` nor a bare
+ * `xoxd-…`; and for an `apiUrl` that is not an `http:` or `https:` URL with
+ * a usable port. Dies on a `timeout` that is not a duration.
  *
  * @since 1.0.0
  */
-export const make = (options: Options): Effect.Effect<SlackConfig["Service"], InvalidSlackConfig> =>
-  Effect.suspend(() => {
-    const token = Redacted.isRedacted(options.token) ? options.token : Redacted.make(options.token)
-    const badToken = tokenProblem(Redacted.value(token))
+export const make = (options: Options): Effect.Effect<SlackConfig["Service"], InvalidSlackConfig> => {
+  const token = toRedacted(options.token)
+  const cookie = options.cookie === undefined ? undefined : toRedacted(options.cookie)
+  const { apiUrl = defaultApiUrl, maxResponseBytes, retry, timeout } = options
+  return Effect.suspend(() => {
+    const badToken = headerProblem(valueOf(token))
     if (badToken !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "token", reason: badToken }))
-    const apiUrl = options.apiUrl ?? defaultApiUrl
+    const badCookie = options.cookie === undefined ? undefined : cookieProblem(valueOf(cookie))
+    if (badCookie !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "cookie", reason: badCookie }))
     const badUrl = apiUrlProblem(apiUrl)
     if (badUrl !== undefined) return Effect.fail(new InvalidSlackConfig({ option: "apiUrl", reason: badUrl }))
     return Effect.succeed(SlackConfig.of({
-      token,
+      token: token!,
+      ...(cookie === undefined ? {} : { cookie: Redacted.make(cookieHeader(Redacted.value(cookie))) }),
       apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
-      timeout: Duration.fromInputUnsafe(options.timeout ?? defaultTimeout),
-      retry: options.retry ?? defaultRetry,
-      maxResponseBytes: options.maxResponseBytes ?? defaultMaxResponseBytes
+      timeout: Duration.fromInputUnsafe(timeout ?? defaultTimeout),
+      retry: retry ?? defaultRetry,
+      maxResponseBytes: maxResponseBytes ?? defaultMaxResponseBytes
     }))
   })
+}
 
 /**
  * A layer from explicit options. Building it fails with
@@ -175,16 +223,22 @@ export const layer = (options: Options): Layer.Layer<SlackConfig, InvalidSlackCo
 /** A setting from the environment, without the whitespace (a trailing newline, say) around it. */
 const trimmed = (name: string) => Config.String(name).pipe(Config.map((value) => value.trim()))
 
+/** A secret from the environment, kept `Redacted`, without the whitespace around it. */
+const trimmedSecret = (name: string) =>
+  Config.Redacted(name).pipe(Config.map((secret) => Redacted.make(Redacted.value(secret).trim())))
+
 /**
- * The options read from configuration: `SLACK_TOKEN` (required, redacted)
- * and `SLACK_API_URL` (optional), each without surrounding whitespace.
+ * The options read from configuration: `SLACK_TOKEN` (required, redacted),
+ * `SLACK_API_URL` (optional) and `SLACK_COOKIE` (optional, redacted), each
+ * without surrounding whitespace.
  *
  * @since 1.0.0
  */
 export const options: Config.Config<Options> = Config.all({
-  token: Config.Redacted("SLACK_TOKEN").pipe(Config.map((token) => Redacted.make(Redacted.value(token).trim()))),
-  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl))
-})
+  token: trimmedSecret("SLACK_TOKEN"),
+  apiUrl: trimmed("SLACK_API_URL").pipe(Config.withDefault(defaultApiUrl)),
+  cookie: Config.option(trimmedSecret("SLACK_COOKIE"))
+}).pipe(Config.map(({ cookie, ...rest }): Options => Option.isSome(cookie) ? { ...rest, cookie: cookie.value } : rest))
 
 /**
  * A layer read from the environment (see {@link options}), with the

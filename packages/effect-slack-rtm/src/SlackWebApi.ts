@@ -1,12 +1,14 @@
 /**
  * The one place an HTTP request is made: encode the parameters as a form,
- * send the token as a Bearer header, turn the answer into data or a typed
- * error, and retry what is transient.
+ * send the token as a Bearer header (and a session token's cookie as the
+ * `Cookie` header), turn the answer into data or a typed error, and retry
+ * what is transient.
  *
- * Invariant: the token travels only in the `Authorization` header; every
- * foreign failure (`HttpClientError`, `SchemaError`, a timeout) is mapped
- * to a {@link SlackWebApiError} here, once; no more than `maxResponseBytes`
- * of a body is ever read, and what an error quotes of it is bounded.
+ * Invariant: the token travels only in the `Authorization` header, and the
+ * cookie only in the `Cookie` header; every foreign failure
+ * (`HttpClientError`, `SchemaError`, a timeout) is mapped to a
+ * {@link SlackWebApiError} here, once; no more than `maxResponseBytes` of a
+ * body is ever read, and what an error quotes of it is bounded.
  *
  * @since 1.0.0
  */
@@ -14,6 +16,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -26,7 +29,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { quote as quoteText } from "./internal/quote.js"
+import { quote as quoteText, secretsOf } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {
   AttemptTimeout,
@@ -66,11 +69,33 @@ export class SlackWebApi extends Context.Service<SlackWebApi, {
 }>()("effect-slack-rtm/SlackWebApi") {}
 
 /**
- * What errors may quote of the server's text: at most 200 characters, with
- * the token and anything token-shaped blanked out, in case the server
- * echoed it back.
+ * The version of this package, as its `package.json` states it (a test
+ * checks that they agree).
+ *
+ * @since 1.0.0
  */
-const quoter = (token: Redacted.Redacted<string>) => (text: string) => quoteText(text, Redacted.value(token))
+export const version = "1.0.0"
+
+/**
+ * The `User-Agent` of every request: the package, its version, and the
+ * Effect it is written for.
+ *
+ * @since 1.0.0
+ */
+export const userAgent = `effect-slack-rtm/${version} (effect 4)`
+
+/**
+ * What errors may quote of the server's text: at most 200 characters, with
+ * the token, the cookie and anything token- or cookie-shaped blanked out,
+ * in case the server echoed it back.
+ */
+const quoter = (config: SlackConfig.SlackConfig["Service"]) => {
+  const secrets = secretsOf(
+    Redacted.value(config.token),
+    config.cookie === undefined ? undefined : Redacted.value(config.cookie)
+  )
+  return (text: string) => quoteText(text, secrets)
+}
 
 /**
  * The `http.client` span records headers by name once a user opts in (with
@@ -269,12 +294,15 @@ export const make: Effect.Effect<SlackWebApi["Service"], never, HttpClient.HttpC
     )
     const config = yield* SlackConfig.SlackConfig
     const schedule = effectiveRetry(config.retry)
-    const quote = quoter(config.token)
+    const quote = quoter(config)
+    const cookie = config.cookie
 
     const call = <A>(method: RtmMethod, params: Params, response: Schema.Decoder<A>) => {
       const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
         HttpClientRequest.bearerToken(config.token),
         HttpClientRequest.acceptJson,
+        HttpClientRequest.setHeader("user-agent", userAgent),
+        cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie)),
         HttpClientRequest.bodyUrlParams(formOf(params))
       )
       const attempt = client.execute(request).pipe(

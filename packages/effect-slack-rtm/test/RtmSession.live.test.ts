@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { capturingLogger } from "../scripts/harness.js"
 import * as RtmSession from "../src/RtmSession.js"
 import * as FakeSlack from "../src/testing/FakeSlack.js"
 
@@ -228,4 +229,41 @@ describe("RtmSession against FakeSlack on 127.0.0.1", () => {
       expect((yield* server.requests).length).toBe(2)
       expect((yield* Effect.flip(session.sendMessage({ channel: "C1", text: "x" })))._tag).toBe("SessionClosed")
     }).pipe(Effect.provide(fake)))
+
+  it.live("routine lines log at Debug; only what needs a look logs at Info or above", () =>
+    Effect.gen(function*() {
+      const routine = capturingLogger()
+      yield* Effect.gen(function*() {
+        const server = yield* FakeSlack.FakeSlack
+        yield* Effect.scoped(Effect.gen(function*() {
+          const session = yield* RtmSession.make(fast)
+          yield* server.goodbye
+          yield* awaitReconnected(session, server, 2)
+          yield* server.dropSockets
+          yield* awaitReconnected(session, server, 3)
+        }))
+      }).pipe(Effect.provide(Layer.merge(FakeSlack.layer(), routine.layer)))
+      const debug = routine.entries.filter((entry) => entry.level === "DEBUG").map((entry) => entry.message)
+      expect(debug.filter((line) => line.startsWith("connected as"))).toHaveLength(3)
+      expect(debug.filter((line) => line.includes("reconnecting (attempt 1)"))).toHaveLength(2)
+      expect(debug).toContain("session closed")
+      expect(routine.entries.filter((entry) => entry.level !== "DEBUG" && entry.level !== "TRACE")).toEqual([])
+
+      // Connecting that fails again and again, and a session that ends, do need a look.
+      const trouble = capturingLogger()
+      yield* Effect.gen(function*() {
+        const server = yield* FakeSlack.FakeSlack
+        const session = yield* RtmSession.make(fast)
+        yield* server.answerNext("rtm.connect", { status: 503, body: "" }, { status: 503, body: "" })
+        yield* server.failNext("rtm.connect", "invalid_auth")
+        yield* server.dropSockets
+        yield* Effect.flip(Stream.runDrain(session.events))
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(Layer.merge(FakeSlack.layer({ retry: Schedule.recurs(0) }), trouble.layer))
+      )
+      const levels = trouble.entries.map((entry) => `${entry.level} ${entry.message}`)
+      expect(levels.filter((line) => /^WARN .*reconnecting \(attempt [23]\)/.test(line))).toHaveLength(2)
+      expect(levels.filter((line) => line.startsWith("ERROR session ended: "))).toHaveLength(1)
+    }))
 })

@@ -7,6 +7,7 @@ import * as Redacted from "effect/Redacted"
 import * as Rtm from "../src/Rtm.js"
 import * as Slack from "../src/Slack.js"
 import * as SlackConfig from "../src/SlackConfig.js"
+import * as FakeSlack from "../src/testing/FakeSlack.js"
 
 const configFrom = (env: Record<string, string>) =>
   SlackConfig.SlackConfig.pipe(
@@ -115,5 +116,103 @@ describe("SlackConfig", () => {
         expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "apiUrl" })
         expect(error.message).toContain(`port ${port}`)
       }
+    }))
+
+  it.effect("a plain string token works, as a Redacted one does: it is wrapped at once", () =>
+    Effect.gen(function*() {
+      const config = yield* SlackConfig.make({ token: "xoxb-plain-string-1" })
+      expect(Redacted.isRedacted(config.token)).toBe(true)
+      expect(Redacted.value(config.token)).toBe("xoxb-plain-string-1")
+      expect(JSON.stringify(config)).not.toContain("xoxb-plain-string-1")
+      const fake = yield* FakeSlack.make()
+      const info = yield* Rtm.connect().pipe(
+        Effect.provide(Slack.layer({ token: Redacted.value(fake.token), apiUrl: fake.apiUrl }))
+      )
+      expect(info.self.id).toBe(FakeSlack.identity.self.id)
+      const requests = yield* fake.requests
+      expect(requests.at(-1)?.headers["authorization"]).toBe(`Bearer ${Redacted.value(fake.token)}`)
+    }).pipe(Effect.scoped))
+
+  it.effect("a token that is neither a string nor a Redacted one (from JavaScript) is refused, not a defect", () =>
+    Effect.gen(function*() {
+      for (const token of [undefined, null, 42]) {
+        const error = yield* Effect.flip(SlackConfig.make({ token } as unknown as SlackConfig.Options))
+        expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "token", reason: "is not a string" })
+      }
+    }))
+
+  it.effect("a cookie, plain or Redacted, is kept Redacted; a bare xoxd- value becomes d=xoxd-", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<[string | Redacted.Redacted<string>, string]> = [
+        ["d=xoxd-abc%2Fdef%3D", "d=xoxd-abc%2Fdef%3D"],
+        [Redacted.make("d=xoxd-abc%2Fdef%3D"), "d=xoxd-abc%2Fdef%3D"],
+        ["xoxd-abc%2Fdef%3D", "d=xoxd-abc%2Fdef%3D"],
+        [Redacted.make("xoxd-abc/def=="), "d=xoxd-abc/def=="],
+        ["d=xoxd-1; d-s=1700000000", "d=xoxd-1; d-s=1700000000"]
+      ]
+      for (const [cookie, header] of cases) {
+        const config = yield* SlackConfig.make({ token: "xoxc-session-1", cookie })
+        expect(Redacted.isRedacted(config.cookie)).toBe(true)
+        expect(Redacted.value(config.cookie!)).toBe(header)
+        for (const text of [JSON.stringify(config), String(config.cookie), JSON.stringify(config.cookie)]) {
+          expect(text).not.toContain("abc")
+          expect(text).not.toContain("xoxd-1")
+        }
+      }
+      const none = yield* SlackConfig.make({ token: "xoxb-fine-123" })
+      expect(none.cookie).toBeUndefined()
+      expect("cookie" in none).toBe(false)
+    }))
+
+  it.effect("refuses an empty cookie, one with a control character, or one that is not a cookie, without quoting it", () =>
+    Effect.gen(function*() {
+      for (
+        const bad of ["", "d=xoxd-1\r\nX-Evil: 1", "xoxd-2\n", "d=xoxd-3\u0000", "d=xoxd-4\u007f", "secretvalue5"]
+      ) {
+        for (const cookie of [bad, Redacted.make(bad)]) {
+          const error = yield* Effect.flip(
+            Effect.scoped(Layer.build(Slack.layer({ token: "xoxc-session-1", cookie })))
+          )
+          expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "cookie" })
+          if (bad !== "") {
+            for (const text of [error.message, String(error), JSON.stringify(error)]) {
+              expect(text).not.toContain(bad.replace(/^d=/, "").slice(0, 6))
+            }
+          }
+        }
+      }
+      const error = yield* Effect.flip(SlackConfig.make({ token: "xoxc-1", cookie: 7 as unknown as string }))
+      expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "cookie", reason: "is not a string" })
+    }))
+
+  it.effect("reads SLACK_COOKIE, optional and without the whitespace around it; an empty one is refused", () =>
+    Effect.gen(function*() {
+      const withCookie = yield* configFrom({ SLACK_TOKEN: "xoxc-env-1", SLACK_COOKIE: "  xoxd-from%2Fenv \n" })
+      expect(Redacted.value(withCookie.cookie!)).toBe("d=xoxd-from%2Fenv")
+      const without = yield* configFrom({ SLACK_TOKEN: "xoxb-env-1" })
+      expect(without.cookie).toBeUndefined()
+      const options = yield* SlackConfig.options.pipe(
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnv({ env: { SLACK_TOKEN: "x", SLACK_COOKIE: "d=y" } })
+        )
+      )
+      expect(Redacted.isRedacted(options.cookie)).toBe(true)
+      // Effect 4's default provider takes an empty variable for a missing one; one that keeps empty strings does not.
+      const keepsEmpty = (env: Record<string, string>) =>
+        SlackConfig.SlackConfig.pipe(
+          Effect.provide(SlackConfig.layerConfig),
+          Effect.provideService(
+            ConfigProvider.ConfigProvider,
+            ConfigProvider.fromEnv({ env, preserveEmptyStrings: true })
+          )
+        )
+      for (const cookie of ["", " \n"]) {
+        const error = yield* Effect.flip(keepsEmpty({ SLACK_TOKEN: "xoxc-env-1", SLACK_COOKIE: cookie }))
+        expect(error).toMatchObject({ _tag: "InvalidSlackConfig", option: "cookie", reason: "is empty" })
+      }
+      const blank = yield* Effect.flip(configFrom({ SLACK_TOKEN: "xoxc-env-1", SLACK_COOKIE: " \n" }))
+      expect(blank).toMatchObject({ _tag: "InvalidSlackConfig", option: "cookie", reason: "is empty" })
+      expect((yield* configFrom({ SLACK_TOKEN: "xoxc-env-1", SLACK_COOKIE: "" })).cookie).toBeUndefined()
     }))
 })

@@ -5,13 +5,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/testing/TestClock"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as Rtm from "../src/Rtm.js"
+import * as RtmSession from "../src/RtmSession.js"
 import * as SlackConfig from "../src/SlackConfig.js"
 import { NetworkError } from "../src/SlackError.js"
-import { parseRetryAfter } from "../src/SlackWebApi.js"
+import { parseRetryAfter, userAgent, version } from "../src/SlackWebApi.js"
+import * as FakeSlack from "../src/testing/FakeSlack.js"
 import { capturingLogger, scriptedWebApi, secretToken } from "./helpers.js"
 
 const ok = {
@@ -362,4 +368,36 @@ describe("SlackConfig", () => {
       const missing = yield* Effect.flip(read({}))
       expect(missing).toBeInstanceOf(Config.ConfigError)
     }))
+})
+
+describe("User-Agent", () => {
+  const manifest = JSON.parse(
+    Fs.readFileSync(Path.resolve(import.meta.dirname, "../package.json"), "utf8")
+  ) as { name: string; version: string }
+
+  it("names this package and its version, as package.json states them", () => {
+    expect(version).toBe(manifest.version)
+    expect(userAgent).toBe(`${manifest.name}/${manifest.version} (effect 4)`)
+  })
+
+  it.effect("every Web API request carries it", () =>
+    Effect.gen(function*() {
+      const { layer, seen } = scriptedWebApi([fail("internal_error"), ok], { retry: Schedule.recurs(1) })
+      yield* Rtm.connect().pipe(Effect.provide(layer))
+      expect(seen.map((request) => request.headers["user-agent"])).toEqual([userAgent, userAgent])
+    }))
+
+  it.live("over fetch and ws, the Web API requests and the WebSocket upgrades carry it", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeSlack.FakeSlack
+      const session = yield* RtmSession.make({ reconnect: Schedule.spaced("10 millis"), rateLimit: false })
+      yield* fake.dropSockets
+      yield* Effect.repeat(fake.connections, { until: (n) => n >= 2, schedule: Schedule.spaced("5 millis") })
+      yield* session.ping()
+      const requests = yield* fake.requests
+      const upgrades = yield* fake.upgrades
+      expect(requests.length).toBeGreaterThanOrEqual(2)
+      expect(upgrades.length).toBeGreaterThanOrEqual(2)
+      for (const request of [...requests, ...upgrades]) expect(request.headers["user-agent"]).toBe(userAgent)
+    }).pipe(Effect.provide(Layer.merge(FakeSlack.layer(), Layer.succeed(References.MinimumLogLevel, "None")))))
 })

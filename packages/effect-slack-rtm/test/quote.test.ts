@@ -11,7 +11,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
 import { dump } from "../scripts/harness.js"
-import { quote } from "../src/internal/quote.js"
+import { quote, secretsOf } from "../src/internal/quote.js"
 import * as Rtm from "../src/Rtm.js"
 import * as RtmSession from "../src/RtmSession.js"
 import * as Slack from "../src/Slack.js"
@@ -36,6 +36,26 @@ describe("quoted server text is bounded", () => {
     const cut = quote(huge)
     expect(cut).toHaveLength(200)
     expect(cut.endsWith("…(2000000 characters)")).toBe(true)
+  })
+
+  it("blanks every d cookie-shaped string whole, URL-encoded or not, and every configured secret", () => {
+    expect(quote("Cookie: d=xoxd-abc%2Fdef%2Bg%3D%3D; d-s=17")).toBe("Cookie: d=<redacted>; d-s=17")
+    expect(quote("d=xoxd-abc/def+g== rest")).toBe("d=<redacted> rest")
+    expect(quote("XOXD-ABC%2F and xoxc-123-456")).toBe("<redacted> and <redacted>")
+    const secrets = secretsOf("tok-plain-1", "d=cookie%2Fplain%3D; d-s=1700000000")
+    expect(secrets).toEqual([
+      "d=cookie%2Fplain%3D; d-s=1700000000",
+      "cookie%2Fplain%3D",
+      "cookie/plain=",
+      "tok-plain-1"
+    ])
+    expect(quote("a tok-plain-1 b cookie%2Fplain%3D c cookie/plain= d", secrets)).toBe(
+      "a <redacted> b <redacted> c <redacted> d"
+    )
+    // The d-s pair is a timestamp, not a secret: it is not blanked everywhere.
+    expect(quote("at 1700000000", secrets)).toBe("at 1700000000")
+    expect(secretsOf(undefined, "d=%E0%A4%A")).toEqual(["d=%E0%A4%A", "%E0%A4%A"])
+    expect(secretsOf("xoxb-1")).toEqual(["xoxb-1"])
   })
 
   it.effect("undecodable reasons, their WARN lines, server_error details and SendRejected msgs are bounded", () =>

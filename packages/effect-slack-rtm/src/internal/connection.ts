@@ -7,7 +7,9 @@
  * Before `hello`, that end fails `open`; after, it is reported to `onDrop`,
  * synchronously, exactly once. Only a `wss:` URL, or `ws:` to a loopback
  * host, is ever opened, and whatever a drop quotes of the server (or of
- * the URL) is quoted bounded, with the token blanked out.
+ * the URL) is quoted bounded, with the secrets blanked out. Headers for the
+ * upgrade request (a session token's cookie) go to the constructor as
+ * `{ headers }`, on every open.
  *
  * The socket comes from `Socket.WebSocketConstructor`, but its events are
  * heard with plain listeners rather than through `Socket.fromWebSocket`. An
@@ -241,12 +243,17 @@ const release = (ws: Socket.WebSocketLike, graceful: boolean): Effect.Effect<voi
  * `TypeError` is the constructor's own fault, and so is a result that is
  * not a WebSocket; anything else it throws is a failed open, not a crash.
  */
-const makeSocket = (url: string, graceful: () => boolean, quote: (text: string) => string) =>
+const makeSocket = (
+  url: string,
+  graceful: () => boolean,
+  quote: (text: string) => string,
+  headers: Readonly<Record<string, string>> | undefined
+) =>
   Effect.gen(function*() {
     const make = yield* Socket.WebSocketConstructor
     const scope = yield* Effect.scope
     return yield* Effect.try({
-      try: () => make(url),
+      try: () => headers === undefined ? make(url) : make(url, { headers }),
       catch: (cause) =>
         cause instanceof TypeError
           ? new InvalidWebSocketConstructor({ reason: quote(`it threw ${cause.message}`) })
@@ -311,6 +318,12 @@ export const open = (
     readonly helloTimeout: Duration.Duration
     readonly graceful: () => boolean
     readonly quote: (text: string) => string
+    /**
+     * Headers for the upgrade request (a session token's cookie), passed to
+     * the constructor as `{ headers }`, in place of the protocols. Only for
+     * a constructor that can send them: the session checks that first.
+     */
+    readonly headers?: Readonly<Record<string, string>> | undefined
   },
   handlers: Handlers
 ): Effect.Effect<
@@ -321,7 +334,7 @@ export const open = (
   Effect.gen(function*() {
     const { quote } = options
     yield* checkUrl(url, quote)
-    const ws = yield* makeSocket(url, options.graceful, quote)
+    const ws = yield* makeSocket(url, options.graceful, quote, options.headers)
     const state: State = {
       ws,
       handlers,

@@ -132,8 +132,10 @@ export interface Options {
   readonly stableAfter: number
   readonly reconnect: Schedule.Schedule<unknown, Disconnected>
   readonly link: Link.Link
-  /** Quotes server text into a log line or a drop's detail, bounded and with the token blanked out. */
+  /** Quotes server text into a log line or a drop's detail, bounded and with the secrets blanked out. */
   readonly quote: (text: string) => string
+  /** Headers for the upgrade request of every connection (a session token's cookie), if any. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
   readonly onEvent: (event: RtmEvent, size: number) => void
   readonly onReply: (reply: Reply, size: number) => void
   /** A connection said `hello` and is current; it counts as connected once this is done. */
@@ -182,7 +184,7 @@ const close = (driver: Driver): Effect.Effect<void> =>
     if (!Link.end(driver.options.link, reason)) return
     yield* driver.options.onEnd(reason, undefined)
     yield* Link.wake(driver.options.link)
-    yield* Effect.logInfo("session closed")
+    yield* Effect.logDebug("session closed")
   })
 
 /** Opens one connection, from `rtm.connect` to `hello`, in the caller's scope. */
@@ -192,7 +194,12 @@ const open = (driver: Driver) =>
     const info = yield* options.connect
     const connection = yield* Connection.open(
       info.url,
-      { helloTimeout: options.helloTimeout, graceful: () => driver.shuttingDown, quote: options.quote },
+      {
+        helloTimeout: options.helloTimeout,
+        graceful: () => driver.shuttingDown,
+        quote: options.quote,
+        headers: options.headers
+      },
       {
         onEvent: options.onEvent,
         onReply: options.onReply,
@@ -226,7 +233,7 @@ const adopt = (driver: Driver, connection: Connection.Connection, info: Info) =>
     })
     if (!live) return
     const { quote } = driver.options
-    yield* Effect.logInfo(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
+    yield* Effect.logDebug(`connected as ${quote(info.self.name)} (${quote(info.self.id)}) to ${quote(info.team.name)}`)
     yield* driver.options.onHello(connection, info)
     const stillLive = yield* Effect.sync(() => {
       if (ended()) return false
@@ -280,7 +287,11 @@ const report = (driver: Driver, cause: Disconnected): Effect.Effect<void> =>
     driver.failures++
     yield* Metric.update(Metrics.reconnects, cause.reason)
     yield* driver.options.onDisconnected(cause, driver.failures)
-    yield* Effect.logWarning(`${cause.message}; reconnecting (attempt ${driver.failures})`)
+    // A first reconnect is routine (Slack says goodbye, a network blips); one that follows a failed
+    // attempt means that connecting itself fails, which a user may have to look into.
+    yield* Effect.logWithLevel(driver.failures === 1 ? "Debug" : "Warn")(
+      `${cause.message}; reconnecting (attempt ${driver.failures})`
+    )
   })
 
 /**

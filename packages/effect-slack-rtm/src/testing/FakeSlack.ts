@@ -54,6 +54,19 @@ export interface RecordedRequest {
 }
 
 /**
+ * A WebSocket upgrade request the fake received.
+ *
+ * @since 1.0.0
+ */
+export interface RecordedUpgrade {
+  /** The request path with its query string. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  /** Whether the fake accepted it (it refuses one without the required cookie with 401). */
+  readonly accepted: boolean
+}
+
+/**
  * How the fake greets the next sockets.
  *
  * @since 1.0.0
@@ -77,15 +90,22 @@ export interface Service {
   readonly url: string
   /** `http://127.0.0.1:PORT/api/`, to use as `apiUrl`. */
   readonly apiUrl: string
-  /** The only token the fake accepts. Others get `invalid_auth`. */
+  /**
+   * The only token the fake accepts. Others get `invalid_auth`. It is
+   * `xoxb-…`, or, when the fake requires a cookie, a session token `xoxc-…`.
+   */
   readonly token: Redacted.Redacted<string>
+  /** The cookie the fake requires (`requireCookie`), if any. */
+  readonly cookie: Redacted.Redacted<string> | undefined
   /** Queues answers for the next calls of `method` (or of any method, with `"*"`). */
   readonly answerNext: (method: string, ...answers: ReadonlyArray<HttpAnswer>) => Effect.Effect<void>
   /** Queues `{ ok: false, error: code }` for the next call of `method`. */
   readonly failNext: (method: string, code: string, headers?: Readonly<Record<string, string>>) => Effect.Effect<void>
   /** Every Web API request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** Options for `Slack.layer` that point at this fake. */
+  /** Every WebSocket upgrade request received so far, accepted or refused. */
+  readonly upgrades: Effect.Effect<ReadonlyArray<RecordedUpgrade>>
+  /** Options for `Slack.layer` that point at this fake, with its token (and its cookie, if it requires one). */
   readonly options: Options
 
   /** Sends an event (any JSON value) on every open socket. Returns how many got it. */
@@ -131,6 +151,14 @@ export interface Service {
 export interface MakeOptions {
   /** The port on 127.0.0.1. Default: a free one. */
   readonly port?: number
+  /**
+   * Act as Slack does for a session token: require this cookie, such as
+   * `d=xoxd-…` (a bare `xoxd-…` means `d=xoxd-…`). A Web API request
+   * without it (every `name=value` pair of it in its `Cookie` header) is
+   * answered `invalid_auth`, and a WebSocket upgrade without it is refused
+   * with 401. The fake's token is then a session token, `xoxc-…`.
+   */
+  readonly requireCookie?: string
 }
 
 /**
@@ -159,9 +187,27 @@ const readBody = (request: Http.IncomingMessage) =>
   })
 
 const fakeToken = "xoxb-fake-token-0000"
+const fakeSessionToken = "xoxc-fake-session-token-0000"
+
+/** The `name=value` pairs of a `Cookie` header. */
+const cookiePairs = (header: string): Array<string> =>
+  header.split(";").map((pair) => pair.trim()).filter((pair) => pair !== "")
+
+/** Whether a request's `Cookie` header holds every pair of `required`. */
+const hasCookie = (required: ReadonlyArray<string> | undefined, header: string | undefined): boolean => {
+  if (required === undefined) return true
+  const sent = new Set(cookiePairs(header ?? ""))
+  return required.every((pair) => sent.has(pair))
+}
+
+/** What the fake asks of a client: its token, and the pairs of the cookie it requires, if any. */
+interface Credentials {
+  readonly token: string
+  readonly cookie: ReadonlyArray<string> | undefined
+}
 
 /** The Web API side: scripted answers, recorded requests, and the request handler. */
-const makeWebApi = (origin: () => string) => {
+const makeWebApi = (origin: () => string, credentials: Credentials) => {
   const scripts = new Map<string, Array<HttpAnswer>>()
   const recorded: Array<RecordedRequest> = []
 
@@ -170,8 +216,13 @@ const makeWebApi = (origin: () => string) => {
       ? { ok: true, url: `${origin().replace("http", "ws")}/rtm`, ...identity }
       : { ok: false, error: "unknown_method" }
 
-  const authError = (header: string | undefined) =>
-    header === undefined ? "not_authed" : header === `Bearer ${fakeToken}` ? undefined : "invalid_auth"
+  const authError = (request: Http.IncomingMessage) => {
+    const header = request.headers.authorization
+    if (header === undefined) return "not_authed"
+    return header === `Bearer ${credentials.token}` && hasCookie(credentials.cookie, request.headers.cookie)
+      ? undefined
+      : "invalid_auth"
+  }
 
   const nextAnswer = (method: string): HttpAnswer | undefined =>
     scripts.get(method)?.shift() ?? scripts.get("*")?.shift()
@@ -184,7 +235,7 @@ const makeWebApi = (origin: () => string) => {
     const answer = nextAnswer(method) ?? {}
     if (answer.delayMillis !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis))
     if (answer.destroy === true) return void request.socket.destroy()
-    const denied = authError(request.headers.authorization)
+    const denied = authError(request)
     const payload = answer.body !== undefined
       ? answer.body
       : denied !== undefined
@@ -284,16 +335,25 @@ const greet = (state: RtmState, socket: WebSocket) => {
   else setTimeout(send, script.delayMillis).unref()
 }
 
-/** The RTM WebSocket side on `/rtm` of `server`, and its script. */
-const makeRtm = (server: Http.Server) =>
+/** The RTM WebSocket side on `/rtm` of `server`, and its script. It refuses an upgrade without the cookie. */
+const makeRtm = (server: Http.Server, cookie: ReadonlyArray<string> | undefined) =>
   Effect.gen(function*() {
     const state: RtmState = { hello: {}, silent: false, replayAcks: false, lastAck: undefined, accepted: 0 }
     const sockets = new Set<WebSocket>()
+    const upgrades: Array<RecordedUpgrade> = []
     const frames = makeFrameHandler(state)
 
     const wss = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const wss = new WebSocketServer({ server, path: "/rtm" })
+        const wss = new WebSocketServer({
+          server,
+          path: "/rtm",
+          verifyClient: (info: { req: Http.IncomingMessage }, done: (ok: boolean, code?: number) => void) => {
+            const accepted = hasCookie(cookie, info.req.headers.cookie)
+            upgrades.push({ url: info.req.url ?? "/", headers: { ...info.req.headers }, accepted })
+            done(accepted, 401)
+          }
+        })
         wss.on("connection", (socket) => {
           state.accepted++
           sockets.add(socket)
@@ -333,6 +393,7 @@ const makeRtm = (server: Http.Server) =>
       rejectNext: (code, msg) => Effect.sync(() => void frames.rejections.push({ code, msg })),
       received: Effect.sync(() => frames.received.slice()),
       awaitReceived: frames.awaitReceived,
+      upgrades: Effect.sync(() => upgrades.slice()),
       connections: Effect.sync(() => state.accepted),
       openSockets: Effect.sync(() => wss.clients.size)
     } satisfies Partial<Service>
@@ -346,36 +407,51 @@ const makeRtm = (server: Http.Server) =>
  */
 export const make = (options: MakeOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const { requireCookie } = options
+    const cookie = requireCookie === undefined
+      ? undefined
+      : requireCookie.startsWith("xoxd-")
+      ? `d=${requireCookie}`
+      : requireCookie
+    const credentials: Credentials = {
+      token: cookie === undefined ? fakeToken : fakeSessionToken,
+      cookie: cookie === undefined ? undefined : cookiePairs(cookie)
+    }
     let origin = ""
-    const webApi = makeWebApi(() => origin)
+    const webApi = makeWebApi(() => origin, credentials)
     const server = yield* listen(options.port ?? 0, webApi.handle)
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    const rtm = yield* makeRtm(server)
-    const token = Redacted.make(fakeToken)
+    const rtm = yield* makeRtm(server, credentials.cookie)
+    const token = Redacted.make(credentials.token)
+    const secret = cookie === undefined ? undefined : Redacted.make(cookie)
     return {
       ...rtm,
       url: origin,
       apiUrl: `${origin}/api/`,
       token,
+      cookie: secret,
       answerNext: webApi.answerNext,
       failNext: (method, code, headers) =>
         webApi.answerNext(method, { body: { ok: false, error: code }, ...(headers ? { headers } : {}) }),
       requests: webApi.requests,
-      options: { token, apiUrl: `${origin}/api/` }
+      options: { token, apiUrl: `${origin}/api/`, ...(secret === undefined ? {} : { cookie: secret }) }
     } satisfies Service
   })
 
 /**
  * The fake as a layer, together with `Slack.layer` pointed at it.
  * `options` override the defaults, such as the retry policy or
- * `maxFrameBytes`. Building it fails with `InvalidSlackConfig` as
- * `Slack.layer` does.
+ * `maxFrameBytes`. With `requireCookie`, the fake requires that cookie (see
+ * {@link MakeOptions}), and `Slack.layer` sends it, with the fake's session
+ * token. Building it fails with `InvalidSlackConfig` as `Slack.layer` does.
  *
  * @since 1.0.0
  */
 export const layer = (
-  options: Partial<Slack.Options> = {}
-): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> =>
-  Layer.unwrap(
-    Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...options }))
-  ).pipe(Layer.provideMerge(Layer.effect(FakeSlack, make())))
+  options: Partial<Slack.Options> & Pick<MakeOptions, "requireCookie"> = {}
+): Layer.Layer<FakeSlack | Slack.Services, InvalidSlackConfig> => {
+  const { requireCookie, ...slack } = options
+  return Layer.unwrap(
+    Effect.map(FakeSlack, (fake) => Slack.layer({ ...fake.options, ...slack }))
+  ).pipe(Layer.provideMerge(Layer.effect(FakeSlack, make(requireCookie === undefined ? {} : { requireCookie }))))
+}

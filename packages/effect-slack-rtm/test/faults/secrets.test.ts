@@ -1,12 +1,15 @@
 /**
- * The token across the fault matrix: one session, with a recognisable
- * token, goes through every kind of fault of the matrix (Web API and
- * socket), then ends with a permanent error. Every log line at every level
- * (with its cause), every span (attributes, events and exit), every typed
- * error (message, `String`, JSON, `Cause.pretty`), every state, every event,
- * every metric and every frame the client wrote are captured; the token must
- * appear in none of them. It must appear where it belongs: the
- * Authorization header of every request.
+ * The token and the cookie across the fault matrix: one session, with a
+ * recognisable session token and `d` cookie, goes through every kind of
+ * fault of the matrix (Web API and socket), then ends with a permanent
+ * error. Every log line at every level (with its cause), every span
+ * (attributes, events and exit), every typed error (message, `String`,
+ * JSON, `Cause.pretty`), every state, every event, every metric and every
+ * frame the client wrote are captured; neither secret may appear in any of
+ * them. Each must appear where it belongs: the token in the Authorization
+ * header of every request, the cookie in the Cookie header of every
+ * request and of every WebSocket upgrade (the fake refuses an upgrade
+ * without it).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -33,22 +36,26 @@ import * as Slack from "../../src/Slack.js"
 import * as FakeSlack from "../../src/testing/FakeSlack.js"
 
 /** Recognisable, and not the fake's own token: the fake is told to accept it below. */
-const token = "xoxb-LEAKCHECK-31337-do-not-print"
+const token = "xoxc-LEAKCHECK-31337-do-not-print"
+/** Recognisable, URL-encoded as a browser's is; the fake requires it on every upgrade. */
+const cookie = "d=xoxd-LEAKCOOKIE-4242%2Fdo%2Bnot%2Bprint%3D%3D"
+const cookieValue = cookie.slice(2)
 
-describe("the token across the fault matrix", () => {
+describe("the token and the cookie across the fault matrix", () => {
   it.live(
-    "appears in no log, span, error, state, event, metric or frame; only in the Authorization header",
+    "appear in no log, span, error, state, event, metric or frame; only in the Authorization and Cookie headers",
     () =>
       Effect.gen(function*() {
         const logs = capturingLogger()
         const { spans, tracer } = recordingTracer()
         const errors: Array<unknown> = []
-        const server = yield* FakeSlack.make()
+        const server = yield* FakeSlack.make({ requireCookie: cookie })
         const welcome = { body: { ok: true, url: `${server.url.replace("http", "ws")}/rtm`, ...FakeSlack.identity } }
         // The fake knows only its own token: answer every other call with a success explicitly.
         yield* server.answerNext("*", ...Array<FakeSlack.HttpAnswer>(500).fill(welcome))
         const context = yield* Layer.build(Slack.layer({
           token: Redacted.make(token),
+          cookie: Redacted.make(cookie),
           apiUrl: server.apiUrl,
           retry: Schedule.max([Schedule.spaced("5 millis"), Schedule.recurs(1)]),
           timeout: "1 second"
@@ -58,6 +65,7 @@ describe("the token across the fault matrix", () => {
           // one-attempt typed errors of the Web API rows
           const once = yield* Layer.build(Slack.layer({
             token: Redacted.make(token),
+            cookie: cookieValue,
             apiUrl: server.apiUrl,
             retry: Schedule.recurs(0),
             timeout: "300 millis"
@@ -74,7 +82,11 @@ describe("the token across the fault matrix", () => {
             { body: "null" },
             { body: { ok: true, url: 42 } },
             { destroy: true },
-            { delayMillis: 1_000 }
+            { delayMillis: 1_000 },
+            // a server that echoes the secrets back, as they were sent and decoded
+            { status: 502, body: `<html>you sent Cookie: ${cookie}; Authorization: Bearer ${token}</html>` },
+            { status: 400, body: `cookie ${decodeURIComponent(cookieValue)}` },
+            { body: { ok: false, error: `bad_cookie ${cookie} ${token}` } }
           ]
           for (const answer of webFaults) {
             yield* server.answerNext("rtm.connect", answer)
@@ -118,7 +130,13 @@ describe("the token across the fault matrix", () => {
           yield* fault(
             "a socket URL the WebSocket refuses",
             Effect.andThen(
-              server.answerNext("rtm.connect", { body: { ok: true, url: "not a url", ...FakeSlack.identity } }),
+              server.answerNext("rtm.connect", {
+                body: {
+                  ok: true,
+                  url: `not a url ?${cookie}&c=${decodeURIComponent(cookieValue)}`,
+                  ...FakeSlack.identity
+                }
+              }),
               server.dropSockets
             )
           )
@@ -166,12 +184,19 @@ describe("the token across the fault matrix", () => {
 
         const { events, states } = yield* run.pipe(Effect.provide(logs.layer), Effect.withTracer(tracer))
         const requests = yield* server.requests
+        const upgrades = yield* server.upgrades
         const frames = yield* server.received
 
-        // the token went where it belongs, on every request
+        // the token and the cookie went where they belong, on every request and every upgrade
         expect(requests.length).toBeGreaterThan(20)
         for (const request of requests) {
           expect(request.headers["authorization"]).toBe(`Bearer ${token}`)
+          expect(request.headers["cookie"]).toBe(cookie)
+        }
+        expect(upgrades.length).toBeGreaterThan(10)
+        for (const upgrade of upgrades) {
+          expect(upgrade).toMatchObject({ accepted: true, headers: { cookie } })
+          expect(upgrade.headers["authorization"]).toBeUndefined()
         }
         // what was captured is not empty: the check below is not vacuous
         const reasons = new Set(reconnectCauses(states).map((cause) => cause.reason))
@@ -238,6 +263,10 @@ describe("the token across the fault matrix", () => {
         expect(captured.length).toBeGreaterThan(10_000)
         expect(captured).not.toContain(token)
         expect(captured).not.toContain(token.slice(5)) // nor the token without its prefix
+        expect(captured).not.toContain(cookieValue)
+        expect(captured).not.toContain(decodeURIComponent(cookieValue))
+        // nor any part of it: a token's pattern would blank only up to the first %, leaving the rest
+        for (const part of ["LEAKCOOKIE", "do%2Bnot%2Bprint", "do+not+print"]) expect(captured).not.toContain(part)
       }),
     30_000
   )
