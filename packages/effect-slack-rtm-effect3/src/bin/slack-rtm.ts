@@ -26,7 +26,8 @@ import { RtmSession, RtmSessionError, Slack, SlackConfig, SlackError } from "../
 import { FakeSlack } from "../testing/index.js"
 import { type CliOptions, MissingToken, NotConnected, parse, usage } from "./cli.js"
 import { nameOf, playScript, replyTo } from "./demo.js"
-import { describeAttempt, makePrinter, makeTally, type Names } from "./report.js"
+import { describeFailure, makePrinter, makeTally, type Names } from "./report.js"
+import { colorEnabled } from "./style.js"
 
 /**
  * The Node layers from the environment, with no retries inside a Web API
@@ -45,10 +46,11 @@ const run = (
   demo: Option.Option<FakeSlack.Service>
 ) =>
   Effect.scoped(Effect.gen(function*() {
-    const printer = makePrinter(options.json, names)
+    const printer = makePrinter(options.json, names, colorEnabled(process.env, process.stdout.isTTY === true))
     const tally = makeTally()
     const startedAt = yield* Clock.currentTimeMillis
     const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
+    if (Option.isSome(demo) && limit !== undefined) yield* printer.demo(demo.value.apiUrl, limit)
     if (limit !== undefined) yield* Effect.forkScoped(Effect.delay(Deferred.succeed(stop, void 0), limit))
     // Until the first hello, each failed attempt is shown with the wait before the next.
     const connecting = { attempts: 0, last: undefined as string | undefined, done: false }
@@ -57,7 +59,7 @@ const run = (
       Schedule.modifyDelayEffect(([cause], delay) => {
         if (connecting.done) return Effect.succeed(delay)
         connecting.attempts++
-        connecting.last = describeAttempt(cause)
+        connecting.last = describeFailure(cause)
         const wait = cause.error === undefined ? delay : Duration.max(delay, SlackError.retryAfterOf(cause.error))
         return Effect.as(printer.stillConnecting(cause, connecting.attempts, wait), delay)
       })
@@ -124,6 +126,11 @@ const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
     return yield* run(options, (id) => id, stop, Option.none()).pipe(Effect.provide(liveLayer))
   }).pipe(Effect.provide(Logger.minimumLogLevel(LogLevel.None)))
 
+// `slack-rtm | head`: once the reader has gone, the run has no one to print for, and ends quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error
+  process.exit(0)
+})
 const stop = Deferred.unsafeMake<void>(FiberId.none)
 const fiber = Effect.runFork(Effect.suspend(() => main(process.argv.slice(2), stop)))
 process.once("SIGINT", () => {

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type { RtmEvent } from "../RtmEvent.js"
 import type { MessageAck, SessionState } from "../RtmSession.js"
 import type { Disconnected } from "../RtmSessionError.js"
+import { count, makePaint, millis, type Paint, printable, seconds, type Style } from "./style.js"
 
 /**
  * The closing summary of a run.
@@ -87,7 +88,7 @@ const describeEvent = (event: RtmEvent, name: Names): string => {
     case "undecodable":
       return event.reason
     case "events_dropped":
-      return `${event.count} events dropped by the full buffer`
+      return `${count(event.count, "event")} dropped by the full buffer`
     case "unmatched_reply":
       return `reply to ${event.reply_to}`
     default:
@@ -102,15 +103,108 @@ const describeState = (state: SessionState): string => {
     case "Connected":
       return `connected as ${state.self.name} (${state.self.id}) to ${state.team.name}`
     case "Reconnecting":
-      return `reconnecting (attempt ${state.attempt}): ${state.cause.reason}, ${state.cause.detail}`
+      return `reconnecting (attempt ${state.attempt}): ${describeDisconnect(state.cause)}`
     case "Closed":
       return `closed: ${state.reason}`
   }
 }
 
+const stateStyle: Readonly<Record<SessionState["_tag"], Style>> = {
+  Connecting: "cyan",
+  Connected: "green",
+  Reconnecting: "yellow",
+  Closed: "dim"
+}
+
+const eventStyle = (type: RtmEvent["type"]): Style => {
+  switch (type) {
+    case "message":
+      return "bold"
+    case "hello":
+      return "green"
+    case "goodbye":
+    case "unmatched_reply":
+      return "yellow"
+    case "error":
+    case "undecodable":
+    case "events_dropped":
+      return "red"
+    default:
+      return "blue"
+  }
+}
+
+/** What the WebSocket close codes (RFC 6455 and IANA's registry) mean, in a few words. */
+const closeCodes: Readonly<Record<number, string>> = {
+  1000: "closed normally",
+  1001: "going away",
+  1002: "protocol error",
+  1003: "unsupported data",
+  1005: "closed without a status",
+  1006: "dropped without a close frame",
+  1007: "invalid data",
+  1008: "policy violation",
+  1009: "message too big",
+  1010: "extension refused",
+  1011: "server error",
+  1012: "server restarting",
+  1013: "try again later",
+  1014: "bad gateway",
+  1015: "TLS handshake failed"
+}
+
 /**
- * What went wrong with a failed attempt: the Web API's typed error, or why
- * the socket ended.
+ * A close code in a few words, with the code in parentheses:
+ * `dropped without a close frame (1006)`.
+ *
+ * @since 1.0.0
+ */
+export const describeCloseCode = (code: number): string =>
+  `${closeCodes[code] ?? (code >= 4000 && code <= 4999 ? "closed by the server" : "closed")} (${code})`
+
+/**
+ * Why a connection ended, in a few words: `goodbye from Slack`,
+ * `dropped without a close frame (1006)`, `pong timeout`, ….
+ *
+ * @since 1.0.0
+ */
+export const describeDisconnect = (cause: {
+  readonly reason: string
+  readonly detail: string
+  readonly error?: { readonly _tag: string; readonly message: string } | undefined
+}): string => {
+  switch (cause.reason) {
+    case "closed": {
+      const close = /^close (\d+)(?: (.*))?$/s.exec(cause.detail)
+      if (close === null) return `closed: ${cause.detail}`
+      return `${describeCloseCode(Number(close[1]))}${close[2] === undefined ? "" : `: ${close[2]}`}`
+    }
+    case "goodbye":
+      return "goodbye from Slack"
+    case "team_migration":
+      return "workspace migrating"
+    case "hello_timeout":
+      return cause.detail === "the socket did not open in time" ? "socket open timeout" : "hello timeout"
+    case "pong_timeout":
+      return "pong timeout"
+    case "server_error":
+      return `error from Slack: ${cause.detail}`
+    case "frame_too_large":
+      return describeCloseCode(1009)
+    case "socket_error":
+      return `socket ${cause.detail}`
+    case "connect_failed":
+      return `connect failed: ${
+        cause.error === undefined ? cause.detail : `${cause.error._tag}: ${cause.error.message}`
+      }`
+    default:
+      return `${cause.reason}: ${cause.detail}`
+  }
+}
+
+/**
+ * What went wrong with a failed attempt, as `--json` gives it: the Web
+ * API's typed error, or why the socket ended.
  *
  * @since 1.0.0
  */
@@ -118,50 +212,90 @@ export const describeAttempt = (cause: Disconnected): string =>
   cause.error === undefined ? `${cause._tag}: ${cause.message}` : `${cause.error._tag}: ${cause.error.message}`
 
 /**
- * Prints lines, readable or as JSON.
+ * What went wrong with a failed attempt, for people: the Web API's typed
+ * error, or why the socket ended in a few words.
  *
  * @since 1.0.0
  */
-export const makePrinter = (json: boolean, name: Names) => {
+export const describeFailure = (cause: Disconnected): string =>
+  cause.error === undefined ? describeDisconnect(cause) : `${cause.error._tag}: ${cause.error.message}`
+
+const kindWidth = 22
+/** Where the text of a line starts: the elapsed time, two spaces, the kind and a space. */
+const textColumn = 9 + 2 + kindWidth + 1
+
+/** One readable line: the elapsed time, the kind, and the text, with no trailing space on any of its lines. */
+const readableLine = (paint: Paint, elapsed: string, kind: string, style: Style, text: string): string => {
+  const [first = "", ...rest] = printable(text).split("\n").map((part) => part.trimEnd())
+  const head = `${paint("dim", elapsed)}  ${paint(style, kind)}`
+  return [
+    first === "" ? head : `${head}${" ".repeat(Math.max(1, kindWidth + 1 - kind.length))}${first}`,
+    ...rest.map((part) => part === "" ? "" : `${" ".repeat(textColumn)}${part}`)
+  ].join("\n")
+}
+
+const summaryLines = (summary: Summary, paint: Paint): ReadonlyArray<string> => {
+  const events = Object.values(summary.eventsByType).reduce((a, b) => a + b, 0)
+  const failed = Object.entries(summary.sendsFailed)
+  const failures = failed.reduce((total, [, n]) => total + n, 0)
+  return [
+    "",
+    paint("bold", `summary after ${seconds(summary.seconds)}`),
+    `  ${count(events, "event")} received`,
+    ...Object.entries(summary.eventsByType).sort(([, a], [, b]) => b - a).map(([type, n]) =>
+      `    ${type.padEnd(kindWidth)} ${n}`
+    ),
+    `  ${count(summary.sendsAcked, "reply", "replies")} acked${
+      failures === 0
+        ? ""
+        : `, ${failures} failed (${failed.map(([tag, n]) => n === 1 ? tag : `${n} ${tag}`).join(", ")})`
+    }`,
+    `  ${count(summary.reconnects.length, "reconnect")}`,
+    ...summary.reconnects.map((cause) => `    ${printable(describeDisconnect(cause))}`),
+    `  ping round trip: ${
+      summary.pingRoundTripMillis === undefined ? "no answer" : millis(summary.pingRoundTripMillis)
+    }`
+  ]
+}
+
+/**
+ * Prints lines, readable or as JSON. Readable lines are painted when
+ * `color` is on; JSON never is.
+ *
+ * @since 1.0.0
+ */
+export const makePrinter = (json: boolean, name: Names, color = false) => {
   const startedAt = Date.now()
-  const line = (kind: string, text: string, data: Record<string, unknown>) => {
+  const paint = makePaint(color && !json)
+  const line = (kind: string, style: Style, text: string, data: Record<string, unknown>) => {
     if (json) return Console.log(JSON.stringify({ at: new Date().toISOString(), kind, ...data }))
-    const elapsed = ((Date.now() - startedAt) / 1000).toFixed(3).padStart(7)
-    return Console.log(`${elapsed}s  ${kind.padEnd(22)} ${text}`)
+    const elapsed = `${((Date.now() - startedAt) / 1000).toFixed(3).padStart(7)} s`
+    return Console.log(readableLine(paint, elapsed, kind, style, text))
   }
   return {
-    state: (state: SessionState) => line("state", describeState(state), { state }),
+    demo: (apiUrl: string, duration: Duration.Duration) =>
+      json
+        ? Effect.void
+        : Console.log(
+          `${paint("bold", "demo:")} fake Slack on ${new URL(apiUrl).host}, ${
+            seconds(Duration.toSeconds(duration))
+          }, no token needed`
+        ),
+    state: (state: SessionState) => line("state", stateStyle[state._tag], describeState(state), { state }),
     stillConnecting: (cause: Disconnected, attempt: number, delay: Duration.Duration) =>
       line(
         "still connecting",
-        `${describeAttempt(cause)}, attempt ${attempt}, next in ${(Duration.toMillis(delay) / 1000).toFixed(1)} s`,
+        "yellow",
+        `${describeFailure(cause)}, attempt ${attempt}, next in ${(Duration.toMillis(delay) / 1000).toFixed(1)} s`,
         { attempt, error: describeAttempt(cause), nextInMillis: Duration.toMillis(delay) }
       ),
-    event: (event: RtmEvent) => line(event.type, describeEvent(event, name), { event }),
-    ack: (ack: MessageAck) => line("ack", `ts ${ack.ts}: ${ack.text}`, { ack }),
+    event: (event: RtmEvent) => line(event.type, eventStyle(event.type), describeEvent(event, name), { event }),
+    ack: (ack: MessageAck) => line("ack", "green", `ts ${ack.ts}: ${ack.text}`, { ack }),
     sendFailed: (error: { readonly _tag: string; readonly message: string }) =>
-      line("send failed", error.message, { error: error._tag, message: error.message }),
+      line("send failed", "red", error.message, { error: error._tag, message: error.message }),
     summary: (summary: Summary) =>
       json
         ? Console.log(JSON.stringify({ at: new Date().toISOString(), kind: "summary", ...summary }))
-        : Effect.forEach([
-          "",
-          `summary after ${summary.seconds} s`,
-          `  events received: ${Object.values(summary.eventsByType).reduce((a, b) => a + b, 0)}`,
-          ...Object.entries(summary.eventsByType).sort(([, a], [, b]) => b - a).map(([type, count]) =>
-            `    ${type.padEnd(22)} ${count}`
-          ),
-          `  sends acked: ${summary.sendsAcked}${
-            Object.keys(summary.sendsFailed).length > 0 ? `, failed: ${JSON.stringify(summary.sendsFailed)}` : ""
-          }`,
-          `  reconnects: ${summary.reconnects.length}`,
-          ...summary.reconnects.map((r) => `    ${r.reason}: ${r.detail}`),
-          `  ping round trip: ${
-            summary.pingRoundTripMillis === undefined
-              ? "n/a"
-              : Duration.format(Duration.millis(summary.pingRoundTripMillis))
-          }`
-        ], (text) =>
-          Console.log(text), { discard: true })
+        : Effect.forEach(summaryLines(summary, paint), (text) => Console.log(text), { discard: true })
   }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * `slack-rtm`: the main program. Without a token it shows the SDK at work
- * against the embedded fake Slack; with `SLACK_TOKEN` it tails a real
- * workspace until Ctrl-C. It owns the process: the run keeps Node alive
- * until it ends, Ctrl-C ends it by closing the session's scope, and every
- * failure becomes one line on stderr and an exit code. It never hangs
+ * against the embedded fake Slack; with `SLACK_TOKEN` (and, for a session
+ * token, `SLACK_COOKIE`) it tails a real workspace until Ctrl-C. It owns
+ * the process: the run keeps Node alive until it ends, Ctrl-C ends it by
+ * closing the session's scope, and every failure becomes one line on
+ * stderr and an exit code. It never hangs
  * silently: until the first `hello`, each failed attempt is shown, and
  * Ctrl-C or `--duration` ends the run even then.
  *
@@ -32,7 +33,8 @@ import { retryAfterOf } from "../SlackError.js"
 import * as FakeSlack from "../testing/FakeSlack.js"
 import { type CliOptions, MissingToken, NotConnected, parse, usage } from "./cli.js"
 import { nameOf, playScript, replyTo } from "./demo.js"
-import { describeAttempt, makePrinter, makeTally, type Names } from "./report.js"
+import { describeFailure, makePrinter, makeTally, type Names } from "./report.js"
+import { colorEnabled } from "./style.js"
 
 /**
  * The Node layers from the environment, with no retries inside a Web API
@@ -55,7 +57,7 @@ const connect = (printer: ReturnType<typeof makePrinter>, stop: Deferred.Deferre
       Schedule.modifyDelay(({ duration, input }) => {
         if (connecting.done) return Effect.succeed(duration)
         connecting.attempts++
-        connecting.last = describeAttempt(input)
+        connecting.last = describeFailure(input)
         const wait = input.error === undefined ? duration : Duration.max(duration, retryAfterOf(input.error))
         return Effect.as(printer.stillConnecting(input, connecting.attempts, wait), duration)
       })
@@ -83,10 +85,11 @@ const run = (
   demo: Option.Option<FakeSlack.Service>
 ) =>
   Effect.scoped(Effect.gen(function*() {
-    const printer = makePrinter(options.json, names)
+    const printer = makePrinter(options.json, names, colorEnabled(process.env, process.stdout.isTTY === true))
     const tally = makeTally()
     const startedAt = yield* Clock.currentTimeMillis
     const limit = Option.isSome(demo) ? options.duration ?? Duration.seconds(15) : options.duration
+    if (Option.isSome(demo) && limit !== undefined) yield* printer.demo(demo.value.apiUrl, limit)
     if (limit !== undefined) yield* Effect.forkScoped(Effect.delay(Deferred.succeed(stop, undefined), limit))
     yield* printer.state(RtmSession.SessionState.Connecting())
     const session = yield* connect(printer, stop, startedAt)
@@ -129,7 +132,9 @@ const main = (args: ReadonlyArray<string>, stop: Deferred.Deferred<void>) =>
     if (options.help) return yield* Effect.sync(() => console.log(usage))
     const token = yield* Config.option(Config.Redacted("SLACK_TOKEN"))
     if (Option.isNone(token)) {
-      if (options.live) return yield* new MissingToken()
+      // A cookie without its session token is a live run that cannot work, not a request for the demo.
+      const cookie = yield* Config.option(Config.String("SLACK_COOKIE"))
+      if (options.live || Option.isSome(cookie)) return yield* new MissingToken()
       return yield* Effect.gen(function*() {
         const fake = yield* FakeSlack.FakeSlack
         yield* run(options, nameOf, stop, Option.some(fake))
@@ -166,6 +171,11 @@ const reportFailure = <A, E extends { readonly _tag: string; readonly message: s
     )
   )
 
+// `slack-rtm | head`: once the reader has gone, the run has no one to print for, and ends quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error
+  process.exit(0)
+})
 const stop = Deferred.makeUnsafe<void>()
 // `makeRunMain` holds the process open while the run lasts: Effect's core does not.
 Runtime.makeRunMain(() => {
