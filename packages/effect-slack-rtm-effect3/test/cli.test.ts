@@ -54,7 +54,7 @@ const oneLine = (stderr: string) => {
 describe("slack-rtm command line", () => {
   it("reads its flags", () => {
     expect(parse(["--json", "--duration", "3"])).toEqual(
-      Either.right({ json: true, duration: Duration.seconds(3), live: false, help: false })
+      Either.right({ json: true, duration: Duration.seconds(3), live: false })
     )
     expect(Either.isRight(parse(["--duration=2.5", "--live"]))).toBe(true)
     expect(Either.isLeft(parse(["--duration", "-1"]))).toBe(true)

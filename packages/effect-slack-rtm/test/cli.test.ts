@@ -57,7 +57,7 @@ const oneLine = (stderr: string) => {
 describe("slack-rtm command line", () => {
   it("reads its flags", () => {
     expect(parse(["--json", "--duration", "3"])).toEqual(
-      Result.succeed({ json: true, duration: Duration.seconds(3), live: false, help: false })
+      Result.succeed({ json: true, duration: Duration.seconds(3), live: false })
     )
     expect(Result.isSuccess(parse(["--duration=2.5", "--live"]))).toBe(true)
     expect(Result.isFailure(parse(["--duration", "-1"]))).toBe(true)
