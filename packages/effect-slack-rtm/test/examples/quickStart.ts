@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 
-// One call of the Web API
-const info = Rtm.connect({ batch_presence_aware: true })
+// One call of the Web API, with the settings from the environment (SLACK_TOKEN)
+Effect.runPromise(Rtm.connect().pipe(Effect.provide(Slack.layerConfig))).then(console.log, console.error)
 
 // A session: resolves after `hello`, closes with its scope
 const bot = Effect.scoped(Effect.gen(function*() {
@@ -12,18 +12,18 @@ const bot = Effect.scoped(Effect.gen(function*() {
   yield* session.events.pipe(
     Stream.runForEach((event) =>
       event.type === "message" && event.text === "ping"
-        ? session.sendMessage({ channel: event.channel, text: "pong", thread_ts: event.ts })
+        ? session.sendMessage({ channel: event.channel, text: "pong", thread_ts: event.ts }).pipe(
+          // A send that failed is logged, and the bot goes on with the next event
+          Effect.catchTags({
+            AckTimeout: (error) => Effect.logWarning(error.message),
+            DeliveryUnknown: (error) => Effect.logWarning(error.message)
+          })
+        )
         : Effect.void
     )
   )
 }))
 
-const program = Effect.gen(function*() {
-  const { self, team } = yield* info
-  yield* Effect.log(`signed in as ${self.name} on ${team.name}`)
-  yield* bot
-})
-
-Effect.runPromise(program.pipe(
+Effect.runPromise(bot.pipe(
   Effect.provide(Slack.layer({ token: Redacted.make(process.env.SLACK_TOKEN!) }))
 ))
