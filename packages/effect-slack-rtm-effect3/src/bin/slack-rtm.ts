@@ -10,4 +10,4 @@ import { usage } from "./usage.js"
 
 const args = process.argv.slice(2)
 if (args.includes("--help") || args.includes("-h")) console.log(usage)
-else await import("./main.js")
+else void import("./main.js")
