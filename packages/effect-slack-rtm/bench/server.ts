@@ -6,6 +6,9 @@
  * - `POST /api/rtm.connect` answers `{ ok: true, url: "ws://127.0.0.1:PORT/rtm", team, self }`.
  * - `GET /stats` answers the server's CPU time so far, to tell when the
  *   server itself is the bottleneck.
+ * - `GET /trace` answers, and forgets, when (epoch milliseconds) each of the
+ *   last 1,000 `rtm.connect` requests and socket upgrades arrived, so that a
+ *   client can split its connect → `hello` time into phases.
  * - On `/rtm` it says `{"type":"hello"}`, answers `ping` with `pong` and
  *   `message` with an ack, and obeys two commands sent by the client as
  *   frames:
@@ -21,12 +24,12 @@
  * The process exits when its stdin closes (the runner went away), on
  * SIGTERM, or after 20 minutes.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 import * as Http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
-import { host, messageEvent } from "./common.js"
+import { epochNow, host, messageEvent } from "./common.js"
 
 /** How many distinct events one pre-built chunk holds. */
 const framesPerChunk = 1_000
@@ -63,6 +66,13 @@ interface Peer {
 
 const dead = new Set<Socket>()
 
+/** Arrival times of `rtm.connect` requests and socket upgrades, oldest first. */
+let trace: Array<{ readonly what: "connect" | "upgrade"; readonly at: number }> = []
+const traceAt = (what: "connect" | "upgrade") => {
+  trace.push({ what, at: epochNow() })
+  if (trace.length > 1_000) trace = trace.slice(-1_000)
+}
+
 /**
  * Writes `count` message frames straight onto the TCP socket, waiting for
  * `drain` whenever the kernel buffer is full, then `bench_end` through `ws`
@@ -70,7 +80,7 @@ const dead = new Set<Socket>()
  */
 const blast = async (peer: Peer, count: number): Promise<void> => {
   const tcp = tcpOf(peer.socket)
-  let remaining = Math.max(0, Math.min(count, 50_000_000))
+  let remaining = Math.max(0, Math.min(count, 5_000_000))
   while (remaining > 0 && !tcp.destroyed) {
     const n = Math.min(remaining, framesPerChunk)
     remaining -= n
@@ -143,11 +153,16 @@ let connectBody = ""
 
 const server = Http.createServer((request, response) => {
   const url = request.url ?? "/"
+  if (url.startsWith("/api/rtm.connect")) traceAt("connect")
   request.resume()
   request.on("end", () => {
     if (url.startsWith("/api/rtm.connect")) {
       response.writeHead(200, { "content-type": "application/json; charset=utf-8" })
       response.end(connectBody)
+    } else if (url === "/trace") {
+      response.writeHead(200, { "content-type": "application/json" })
+      response.end(JSON.stringify(trace))
+      trace = []
     } else if (url === "/stats") {
       const cpu = process.cpuUsage()
       response.writeHead(200, { "content-type": "application/json" })
@@ -159,6 +174,7 @@ const server = Http.createServer((request, response) => {
   })
 })
 server.keepAliveTimeout = 30_000
+server.on("upgrade", () => traceAt("upgrade"))
 
 const wss = new WebSocketServer({ server, path: "/rtm", perMessageDeflate: false })
 wss.on("connection", (socket) => {

@@ -1,5 +1,5 @@
 /**
- * Benchmark 5: recovery after faults.
+ * Benchmarks 9 and 10: recovery after faults.
  *
  * The client sends the server a `bench_fault` command on each connection
  * (ours right after `hello`; `@slack/rtm-api` once "ready", as it refuses
@@ -24,22 +24,23 @@
  *
  * Result: `{ drop, silent, dead, capMs }` in milliseconds.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
-import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
+import { apiUrl, loadOurs, readArgs, report, runVariant, token } from "./common.js"
+import type { Command } from "./contract.js"
 
 const args = readArgs(90_000)
 const capMs = Number(args["capMs"] ?? 8_000)
 const atMs = Number(args["atMs"] ?? 2_200)
 const pingMs = 2_000
 const pongMs = 1_000
-const steps = ["drop", "silent", "dead"] as const
+const steps: ReadonlyArray<string> = Array.isArray(args["steps"]) ? args["steps"] : ["drop", "silent", "dead"]
 
 /**
  * The bookkeeping both variants share: which step is next, when its mark
  * arrived, and the results.
  */
-const makeTracker = (command: (frame: { type: string; step: string; atMs: number }) => void) => {
+const makeTracker = (command: (frame: Command) => void) => {
   const results: Record<string, number | null> = {}
   let step = 0
   let markedAt: number | undefined
@@ -72,35 +73,24 @@ const makeTracker = (command: (frame: { type: string; step: string; atMs: number
 }
 
 const runOurs = async () => {
-  const { Effect, Redacted, Stream } = await import("effect")
-  const { RtmSession, Slack } = await import("../src/index.js")
-  const program = Effect.gen(function*() {
-    const session = yield* RtmSession.make({
-      pingInterval: `${pingMs} millis`,
-      pongTimeout: `${pongMs} millis`,
-      stableAfter: "2 seconds"
-    })
-    const pending: Array<{ type: string; step: string; atMs: number }> = []
-    const tracker = makeTracker((frame) => void pending.push(frame))
-    const flush = Effect.suspend(() => {
-      const frames = pending.splice(0)
-      return Effect.forEach(frames, (frame) => Effect.ignore(session.send(frame)), { discard: true })
-    })
-    yield* Stream.runForEach(session.events, (event) => {
-      if (event.type === "hello") {
+  const ours = await loadOurs()
+  const pending: Array<Command> = []
+  const tracker = makeTracker((frame) => void pending.push(frame))
+  await ours.recovery({
+    apiUrl: apiUrl(args.port),
+    token,
+    pingMs,
+    pongMs,
+    signal: (what) => {
+      if (what === "hello") {
         tracker.hello()
         tracker.ready()
-      } else if (event.type === "unknown" && event.originalType === "bench_mark") {
+      } else {
         tracker.mark()
       }
-      return flush
-    })
-  }).pipe(
-    Effect.scoped,
-    Effect.timeout("80 seconds"),
-    Effect.provide(Slack.layer({ token: Redacted.make(token), apiUrl: apiUrl(args.port) }))
-  )
-  await Effect.runPromise(program)
+      return pending.splice(0)
+    }
+  })
 }
 
 const runRtmApi = async () => {

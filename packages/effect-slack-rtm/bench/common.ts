@@ -5,7 +5,7 @@
  * Clients run as their own processes (`node <client>.js '<json settings>'`)
  * and print exactly one line `RESULT {json}` on stdout before exiting.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 
 /** The bot token every client sends. The fake server never checks it. */
@@ -19,7 +19,7 @@ export const host = "127.0.0.1"
  * field our Schema does not name (`client_msg_id`) so that excess-property
  * handling is on the measured path.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const messageEvent = {
   type: "message",
@@ -35,7 +35,7 @@ export const messageEvent = {
 /**
  * The settings every client gets: the fake server's port, plus its own.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export interface ClientArgs {
   readonly variant: string
@@ -47,7 +47,7 @@ export interface ClientArgs {
  * Reads the settings passed as the first argument (JSON), and arms a hard
  * deadline: whatever happens, the process exits after `deadlineMs`.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const readArgs = (deadlineMs: number): ClientArgs => {
   const raw = process.argv[2]
@@ -69,7 +69,7 @@ let reported = false
  * Prints the one result line (only the first call does) and exits. Exiting
  * at once drops every open socket, which the server cleans up.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const report = (result: Record<string, unknown>): void => {
   if (reported) return
@@ -81,7 +81,7 @@ export const report = (result: Record<string, unknown>): void => {
  * Runs `gc()` a few times with pauses, so that finalizers and weak
  * references settle. Needs `node --expose-gc`.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const settleHeap = async (): Promise<void> => {
   const gc = (globalThis as { gc?: () => void }).gc
@@ -102,6 +102,26 @@ export const median = (values: ReadonlyArray<number>): number => {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
+
+/** The wall clock in milliseconds, to sub-millisecond precision, comparable between processes. */
+export const epochNow = (): number => performance.timeOrigin + performance.now()
+
+/** `process.hrtime` in microseconds, the clock of `--cpu-prof`. */
+export const nowMicros = (): number => Number(process.hrtime.bigint() / 1000n)
+
+/** Keeps the CPU busy for `micros` microseconds: the work of a slow consumer. */
+export const spin = (micros: number): void => {
+  const until = performance.now() + micros / 1000
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
+/**
+ * Loads our edition's side of the benchmarks: `ours.js` next to this file,
+ * which the runner builds from the edition being measured.
+ */
+export const loadOurs = async (): Promise<import("./contract.js").Ours> => (await import("./ours.js")).ours
 
 /** Runs the client variant that the runner asked for; an unknown name is an error. */
 export const runVariant = async (variant: string, runners: Readonly<Record<string, () => Promise<void>>>) => {

@@ -1,5 +1,5 @@
 /**
- * Benchmark 4: time from start to the first message Slack acks.
+ * Benchmark 8: time from start to the first message Slack acks.
  *
  * One process runs one untimed session to warm up, then `iterations`
  * (default 3) timed ones. Each starts the clock just before opening the
@@ -14,33 +14,16 @@
  *
  * Result: `{ millis: number[], median }`.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
-import { apiUrl, median, readArgs, report, token, runVariant } from "./common.js"
+import { apiUrl, loadOurs, median, readArgs, report, runVariant, token } from "./common.js"
 
 const args = readArgs(60_000)
 const iterations = Number(args["iterations"] ?? 3)
 
 const runOurs = async () => {
-  const { Effect, Redacted } = await import("effect")
-  const { RtmSession, Slack } = await import("../src/index.js")
-  const once = Effect.scoped(Effect.gen(function*() {
-    const t0 = performance.now()
-    const session = yield* RtmSession.make()
-    const ack = yield* session.sendMessage({ channel: "C024BE91L", text: "first" })
-    if (ack.ts === "") return yield* Effect.die("no ts in the ack")
-    return performance.now() - t0
-  }))
-  const program = Effect.gen(function*() {
-    yield* once
-    const millis: Array<number> = []
-    for (let i = 0; i < iterations; i++) millis.push(yield* once)
-    return millis
-  }).pipe(
-    Effect.timeout("40 seconds"),
-    Effect.provide(Slack.layer({ token: Redacted.make(token), apiUrl: apiUrl(args.port) }))
-  )
-  const millis = await Effect.runPromise(program)
+  const ours = await loadOurs()
+  const millis = await ours.firstAck({ apiUrl: apiUrl(args.port), token, iterations })
   report({ variant: "ours", millis, median: median(millis) })
 }
 

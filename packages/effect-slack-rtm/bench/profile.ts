@@ -1,11 +1,16 @@
 /**
  * Summaries of V8 profiles: where a `.cpuprofile` (`node --cpu-prof`)
- * spends its self time, and which functions a `.heapprofile`
- * (`node --heap-prof`) sampled allocating. Used by the runner on the
- * profiled run of our inbound path; also runnable by hand:
- * `node bench/profile.js <file.cpuprofile|file.heapprofile>`.
+ * spends its self time, and which functions a `.heapprofile` (the
+ * sampling heap profiler) sampled allocating. Used by the runner on the
+ * profiled runs of the Effect 4 edition; also runnable by hand:
+ * `node bench/profile.js <file.cpuprofile|file.heapprofile> [from to]`
+ * (a window in `process.hrtime` microseconds).
  *
- * @since 0.1.0
+ * Frames are named by package and file: `effect/Stream.js`,
+ * `effect-slack-rtm/internal/inbound.js` (ours, as installed), `ws/lib/…`,
+ * `node:…`.
+ *
+ * @since 1.0.0
  */
 import * as Fs from "node:fs"
 
@@ -39,7 +44,7 @@ interface HeapNode {
 /**
  * One line of a summary: a function or a group, and its share.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export interface Row {
   readonly name: string
@@ -50,22 +55,22 @@ export interface Row {
 /**
  * A profile's summary: the top functions and the groups by module.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export interface Summary {
   readonly total: number
   readonly functions: ReadonlyArray<Row>
   readonly groups: ReadonlyArray<Row>
+  /** Our own functions (`effect-slack-rtm/…`) by inclusive time or bytes: what they and their callees took. */
+  readonly ours?: ReadonlyArray<Row>
 }
 
-/** Shortens a script URL to `package/path` or `src/…`. */
+/** Shortens a script URL to `package/path` (without `dist/`), `node:…` or `bench/…`. */
 const shortUrl = (url: string): string => {
   if (url === "") return ""
   const clean = url.replace(/^file:\/\//, "")
   const nm = clean.lastIndexOf("/node_modules/")
-  if (nm >= 0) return clean.slice(nm + "/node_modules/".length).replace(/\/dist\/(esm|cjs)\//, "/")
-  const src = clean.lastIndexOf("/src/")
-  if (src >= 0) return clean.slice(src + 1)
+  if (nm >= 0) return clean.slice(nm + "/node_modules/".length).replace(/\/dist\/((esm|cjs)\/)?/, "/")
   if (clean.startsWith("node:")) return clean
   const bench = clean.lastIndexOf("/bench/")
   if (bench >= 0) return clean.slice(bench + 1)
@@ -81,7 +86,7 @@ const groupOf = (frame: CallFrame): string => {
     return `native: ${functionName || "(anonymous)"}`
   }
   const short = shortUrl(url)
-  if (short.startsWith("src/")) return short
+  if (short.startsWith("effect-slack-rtm/")) return short
   if (short.startsWith("node:")) return "node internals"
   if (short.startsWith("effect/")) {
     const parts = short.split("/")
@@ -108,7 +113,7 @@ const add = (map: Map<string, number>, key: string, value: number) => map.set(ke
  * (`[from, to]` in `process.hrtime` microseconds, the profile's clock),
  * only the samples taken inside it count.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const summarizeCpu = (file: string, top = 15, window?: readonly [number, number]): Summary => {
   const profile = JSON.parse(Fs.readFileSync(file, "utf8")) as CpuProfile
@@ -122,8 +127,11 @@ export const summarizeCpu = (file: string, top = 15, window?: readonly [number, 
     if (window !== undefined && (at < window[0] || at > window[1])) continue
     self.set(id, (self.get(id) ?? 0) + delta)
   }
+  const parent = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
   const functions = new Map<string, number>()
   const groups = new Map<string, number>()
+  const ours = new Map<string, number>()
   let total = 0
   for (const [id, micros] of self) {
     const node = byId.get(id)
@@ -132,42 +140,70 @@ export const summarizeCpu = (file: string, top = 15, window?: readonly [number, 
     total += millis
     add(functions, nameOf(node.callFrame), millis)
     add(groups, groupOf(node.callFrame), millis)
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame
+      if (frame === undefined || !shortUrl(frame.url).startsWith("effect-slack-rtm/")) continue
+      const name = nameOf(frame)
+      if (!seen.has(name)) add(ours, name, millis)
+      seen.add(name)
+    }
   }
-  return { total, functions: rank(functions, total, top), groups: rank(groups, total, top) }
+  return {
+    total,
+    functions: rank(functions, total, top),
+    groups: rank(groups, total, top),
+    ours: rank(ours, total, 10)
+  }
 }
 
 /**
  * Bytes allocated (sampled) per function and per group, from a
- * `.heapprofile`.
+ * `.heapprofile`, and per function of ours with its callees.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
 export const summarizeHeap = (file: string, top = 12): Summary => {
   const profile = JSON.parse(Fs.readFileSync(file, "utf8")) as { readonly head: HeapNode }
   const functions = new Map<string, number>()
   const groups = new Map<string, number>()
+  const ours = new Map<string, number>()
   let total = 0
-  const stack: Array<HeapNode> = [profile.head]
+  const stack: Array<{ readonly node: HeapNode; readonly path: ReadonlySet<string> }> = [{
+    node: profile.head,
+    path: new Set()
+  }]
   while (stack.length > 0) {
-    const node = stack.pop()!
+    const { node, path } = stack.pop()!
+    let below = path
+    if (shortUrl(node.callFrame.url).startsWith("effect-slack-rtm/")) below = new Set([...path, nameOf(node.callFrame)])
     if (node.selfSize > 0) {
       total += node.selfSize
       add(functions, nameOf(node.callFrame), node.selfSize)
       add(groups, groupOf(node.callFrame), node.selfSize)
+      for (const name of below) add(ours, name, node.selfSize)
     }
-    stack.push(...node.children)
+    for (const child of node.children) stack.push({ node: child, path: below })
   }
-  return { total, functions: rank(functions, total, top), groups: rank(groups, total, top) }
+  return {
+    total,
+    functions: rank(functions, total, top),
+    groups: rank(groups, total, top),
+    ours: rank(ours, total, 10)
+  }
 }
 
 const main = process.argv[1]?.endsWith("profile.js") === true && process.argv[2] !== undefined
 if (main) {
   const file = process.argv[2]!
-  const summary = file.endsWith(".heapprofile") ? summarizeHeap(file, 25) : summarizeCpu(file, 25)
+  const window = process.argv[4] === undefined ? undefined : [Number(process.argv[3]), Number(process.argv[4])] as const
+  const summary = file.endsWith(".heapprofile") ? summarizeHeap(file, 25) : summarizeCpu(file, 25, window)
   const unit = file.endsWith(".heapprofile") ? "bytes" : "ms"
   console.log(`total ${summary.total.toFixed(0)} ${unit}`)
   console.log("-- groups")
   for (const row of summary.groups) console.log(`${(row.share * 100).toFixed(1).padStart(5)}%  ${row.name}`)
   console.log("-- functions")
   for (const row of summary.functions) console.log(`${(row.share * 100).toFixed(1).padStart(5)}%  ${row.name}`)
+  console.log("-- ours, inclusive")
+  for (const row of summary.ours ?? []) console.log(`${(row.share * 100).toFixed(1).padStart(5)}%  ${row.name}`)
 }

@@ -10,21 +10,48 @@
  * the number of sessions.
  *
  * Variants (`variant` setting):
- * - `ours`: `RtmSession.make()` (default keepalive: ping every 30 s), events consumed by a forked `Stream.runForEach`;
+ * - `ours`: `RtmSession.make()` (default keepalive: ping every 30 s), events consumed by a forked
+ *   `Stream.runForEach`; the `Slack.layer` services are built once and shared, as one process would;
  * - `ours-no-consumer`: the same sessions, their events left unread (they buffer);
  * - `rtm-api`: one `RTMClient` per session (each with its own `WebClient`, as the package does), `on("message")`;
  * - `ws`: one raw `ws` socket per session, a `message` listener doing `JSON.parse`, and a 30 s ping interval.
  *
+ * With the `heapProfile` setting (a file path), the V8 sampling heap
+ * profiler runs from the baseline to the end, keeping only the objects still
+ * alive: the profile says which functions allocated what the sessions keep.
+ *
  * Result: `{ heapPerSession, rssPerSession, sessions, baseline, after }` (bytes).
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
-import { apiUrl, readArgs, report, settleHeap, sleep, token, runVariant } from "./common.js"
+import * as Fs from "node:fs"
+import { Session } from "node:inspector"
+import { apiUrl, loadOurs, readArgs, report, runVariant, settleHeap, sleep, token } from "./common.js"
 
 const args = readArgs(120_000)
 const sessions = Number(args["sessions"] ?? 1_000)
 const parallel = Number(args["parallel"] ?? 25)
 const idleMs = Number(args["idleMs"] ?? 3_000)
+const heapProfile = typeof args["heapProfile"] === "string" ? args["heapProfile"] : undefined
+
+/** The sampling heap profiler, keeping only live objects; `stop` writes the profile. */
+const retainedSampler = (file: string) => {
+  const session = new Session()
+  session.connect()
+  return {
+    start: () => {
+      session.post("HeapProfiler.enable")
+      session.post("HeapProfiler.startSampling", { samplingInterval: 4_096 })
+    },
+    stop: () =>
+      new Promise<void>((resolve) =>
+        session.post("HeapProfiler.stopSampling", (error, result) => {
+          if (error === null) Fs.writeFileSync(file, JSON.stringify(result.profile))
+          resolve()
+        })
+      )
+  }
+}
 
 /** Heap and RSS after the heap settled. */
 const snapshot = async () => {
@@ -62,25 +89,19 @@ const openAll = async (count: number, open: () => Promise<void>) => {
 const measure = async (openOne: () => Promise<void>) => {
   await openOne()
   const baseline = await snapshot()
+  const sampler = heapProfile === undefined ? undefined : retainedSampler(heapProfile)
+  sampler?.start()
   await openAll(sessions, openOne)
   await sleep(idleMs)
   const after = await snapshot()
+  await sampler?.stop()
   finish(baseline, after, sessions)
 }
 
 const runOurs = async (consume: boolean) => {
-  const { Effect, Redacted, Scope, Stream } = await import("effect")
-  const { RtmSession, Slack } = await import("../src/index.js")
-  const layer = Slack.layer({ token: Redacted.make(token), apiUrl: apiUrl(args.port) })
-  const scope = Effect.runSync(Scope.make())
-  let events = 0
-  const open = Effect.gen(function*() {
-    const session = yield* RtmSession.make()
-    if (consume) yield* Effect.forkIn(Stream.runForEach(session.events, () => Effect.sync(() => void events++)), scope)
-  }).pipe(Scope.extend(scope), Effect.provide(layer), Effect.timeout("20 seconds"))
-  const openOne = () => Effect.runPromise(open)
-  // The scope is left open on purpose: the process exits right after reporting.
-  await measure(openOne)
+  const ours = await loadOurs()
+  // The sessions' scope is left open on purpose: the process exits right after reporting.
+  await measure(await ours.memory({ apiUrl: apiUrl(args.port), token, consume }))
 }
 
 const runRtmApi = async () => {
@@ -101,7 +122,7 @@ const runRtmApi = async () => {
 const runWs = async () => {
   const { default: WebSocket } = await import("ws")
   const sockets: Array<InstanceType<typeof WebSocket>> = []
-  let events = 0
+  let _events = 0
   let nextId = 1
   const openOne = async () => {
     const response = await fetch(`${apiUrl(args.port)}rtm.connect`, {
@@ -115,7 +136,7 @@ const runWs = async () => {
       ws.on("error", reject)
       ws.on("message", (data: Buffer) => {
         const event = JSON.parse(data.toString()) as { type?: string }
-        events++
+        _events++
         if (event.type === "hello") resolve()
       })
     })

@@ -7,17 +7,15 @@
  * the calls that completed with `ok: true`.
  *
  * Variants (`variant` setting):
- * - `ours-fetch`: `Rtm.connect()` over `Slack.layer` (the `fetch` transport), `retry: Schedule.stop`;
- * - `ours-undici`: `Rtm.connect()` over `SlackWebApi.layer` + `SlackConfig.layer` +
- *   `NodeHttpClient.layerUndici` from `@effect/platform-node`, `retry: Schedule.stop`;
+ * - `ours`: `Rtm.connect()` over `Slack.layer` (the `fetch` transport), retries off;
  * - `web-api-7`, `web-api-8`: `WebClient#rtm.connect()` of `@slack/web-api` 7.19.0 and 8.2.0, `retries: 0`;
  * - `undici`: `undici.request` and `JSON.parse` of the body, the ceiling.
  *
  * Result: `{ c1, c64 }`, each `{ callsPerSecond, cpuMicrosPerCall, calls, errors }`.
  *
- * @since 0.1.0
+ * @since 1.0.0
  */
-import { apiUrl, readArgs, report, token, runVariant } from "./common.js"
+import { apiUrl, loadOurs, nowMicros, readArgs, report, runVariant, token } from "./common.js"
 
 const args = readArgs(60_000)
 const warmup = Number(args["warmup"] ?? 300)
@@ -36,9 +34,6 @@ interface Phase {
   readonly window: readonly [number, number]
 }
 
-/** `process.hrtime` in microseconds, the clock of `--cpu-prof`. */
-const nowMicros = () => Number(process.hrtime.bigint() / 1000n)
-
 /** The phase's figures from its counts, start time and CPU usage at start. */
 const phase = (calls: number, errors: number, t0: number, cpu0: NodeJS.CpuUsage, startMicros: number): Phase => {
   const elapsed = performance.now() - t0
@@ -56,7 +51,12 @@ const phase = (calls: number, errors: number, t0: number, cpu0: NodeJS.CpuUsage,
  * Keeps `concurrency` promise-returning calls in flight until `limit` calls
  * were started or `forMs` passed.
  */
-const drive = async (call: () => Promise<boolean>, concurrency: number, limit: number, forMs: number): Promise<Phase> => {
+const drive = async (
+  call: () => Promise<boolean>,
+  concurrency: number,
+  limit: number,
+  forMs: number
+): Promise<Phase> => {
   let started = 0
   let calls = 0
   let errors = 0
@@ -88,46 +88,28 @@ const runPromised = async (call: () => Promise<boolean>) => {
   report({ variant: args.variant, ...result })
 }
 
-const runOurs = async (transport: "fetch" | "undici") => {
-  const { Effect, Layer, Redacted, Schedule } = await import("effect")
-  const { Rtm, Slack, SlackConfig, SlackWebApi } = await import("../src/index.js")
-  const options = { token: Redacted.make(token), apiUrl: apiUrl(args.port), retry: Schedule.stop }
-  const layer = transport === "fetch"
-    ? Slack.layer(options)
-    : await import("@effect/platform-node/NodeHttpClient").then(({ layerUndici }) =>
-      SlackWebApi.layer.pipe(Layer.provide(layerUndici), Layer.provide(SlackConfig.layer(options)))
-    )
-
-  /** The same loop as `drive`, written as an Effect program. */
-  const driveEffect = (concurrency: number, limit: number, forMs: number) =>
-    Effect.gen(function*() {
-      let started = 0
-      let calls = 0
-      let errors = 0
-      const t0 = performance.now()
-      const cpu0 = process.cpuUsage()
-      const startMicros = nowMicros()
-      const worker = Effect.gen(function*() {
-        while (started < limit && performance.now() - t0 < forMs) {
-          started++
-          const exit = yield* Effect.exit(Rtm.connect())
-          if (exit._tag === "Success") calls++
-          else errors++
-        }
-      })
-      yield* Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true })
-      return phase(calls, errors, t0, cpu0, startMicros)
-    })
-
-  const program = Effect.gen(function*() {
-    const result: Record<string, Phase> = {}
-    for (const c of concurrencies) {
-      yield* driveEffect(c, warmup, 30_000)
-      result[`c${c}`] = yield* driveEffect(c, maxCalls, timedMs)
+const runOurs = async () => {
+  const ours = await loadOurs()
+  const drive = await ours.connect({ apiUrl: apiUrl(args.port), token })
+  /** The same loop as `drive` above, with the calls made by our workers. */
+  const timed = async (concurrency: number, limit: number, forMs: number): Promise<Phase> => {
+    let started = 0
+    const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
+    const startMicros = nowMicros()
+    const next = () => {
+      if (started >= limit || performance.now() - t0 >= forMs) return false
+      started++
+      return true
     }
-    return result
-  })
-  const result = await Effect.runPromise(program.pipe(Effect.provide(layer)))
+    const { calls, errors } = await drive(concurrency, next)
+    return phase(calls, errors, t0, cpu0, startMicros)
+  }
+  const result: Record<string, Phase> = {}
+  for (const c of concurrencies) {
+    await timed(c, warmup, 30_000)
+    result[`c${c}`] = await timed(c, maxCalls, timedMs)
+  }
   report({ variant: args.variant, ...result })
 }
 
@@ -156,8 +138,7 @@ const runUndici = async () => {
 }
 
 await runVariant(args.variant, {
-  "ours-fetch": () => runOurs("fetch"),
-  "ours-undici": () => runOurs("undici"),
+  "ours": () => runOurs(),
   "web-api-7": () => runWebApi(7),
   "web-api-8": () => runWebApi(8),
   "undici": () => runUndici()
