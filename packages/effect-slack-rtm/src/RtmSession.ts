@@ -104,6 +104,15 @@ export interface Options {
   /**
    * Events buffered for a slow consumer; past that they are dropped, counted
    * and reported in the stream. Default 10,000.
+   *
+   * Before that, a `ws` socket is paused: once 512 events (or a quarter of
+   * the capacity, if less) or 512 KiB (or a quarter of `inboundBytes`) wait,
+   * the session stops reading it, and the server waits, until the consumer
+   * has taken three quarters of them. The rest of the socket's last read
+   * still arrives, so a capacity of a few thousand events or less can still
+   * drop part of a burst of small frames. The session reads on, and drops
+   * past the capacity, while it awaits a reply (an ack, or a pong), which is
+   * behind the events on the wire.
    */
   readonly inboundCapacity?: number
   /**
@@ -296,30 +305,47 @@ export const make = (
     )
   })
 
+/** The default timings, made once rather than parsed from strings for every session. */
+const defaults = {
+  pongTimeout: Duration.seconds(10),
+  pingInterval: Duration.seconds(30),
+  ackTimeout: Duration.seconds(10),
+  helloTimeout: Duration.seconds(10),
+  stableAfterMillis: 30_000,
+  rateLimit: { limit: 3, interval: Duration.seconds(3) }
+} as const
+
+/** An option's `Duration`, or its default. */
+const durationOr = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Duration.fromInputUnsafe(input)
+
 const openSession = (options: Options) =>
   Effect.gen(function*() {
-    const pongTimeout = Duration.fromInputUnsafe(options.pongTimeout ?? "10 seconds")
-    const pingInterval = Duration.fromInputUnsafe(options.pingInterval ?? "30 seconds")
+    const pongTimeout = durationOr(options.pongTimeout, defaults.pongTimeout)
+    const pingInterval = durationOr(options.pingInterval, defaults.pingInterval)
     const params = options.connect ?? {}
     const context = yield* Effect.context<never>()
     const { headers, quote } = yield* secrets
     const link = Link.make()
     const inbound = yield* Inbound.make<SessionError>({
       capacity: options.inboundCapacity ?? 10_000,
-      maxBytes: options.inboundBytes ?? 4 * 1024 * 1024
+      maxBytes: options.inboundBytes ?? 4 * 1024 * 1024,
+      setReading: (reading) => link.current?.setPaused(!reading),
+      awaitsReply: () => Outbox.awaitsReply(outbox)
     }, context)
-    const outbox = yield* Outbox.make({
+    const outbox: Outbox.Outbox = yield* Outbox.make({
       capacity: options.outboundCapacity ?? 1_000,
-      ackTimeout: Duration.fromInputUnsafe(options.ackTimeout ?? "10 seconds"),
-      rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
+      ackTimeout: durationOr(options.ackTimeout, defaults.ackTimeout),
+      rateLimit: options.rateLimit ?? defaults.rateLimit,
       link,
-      quote
+      quote,
+      onAwaitReply: () => Inbound.readOn(inbound)
     })
     const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
     yield* Reconnect.start({
       connect: options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params),
-      helloTimeout: Duration.fromInputUnsafe(options.helloTimeout ?? "10 seconds"),
-      stableAfter: Duration.toMillis(options.stableAfter ?? "30 seconds"),
+      helloTimeout: durationOr(options.helloTimeout, defaults.helloTimeout),
+      stableAfter: options.stableAfter === undefined ? defaults.stableAfterMillis : Duration.toMillis(options.stableAfter),
       reconnect: options.reconnect ?? defaultReconnect,
       link,
       quote,
@@ -327,10 +353,14 @@ const openSession = (options: Options) =>
       onEvent: (event, size) => Inbound.deliver(inbound, event, size),
       onReply: (reply, size) => onReply(inbound, outbox, reply, size),
       onHello: (connection, { self, team }) =>
-        Effect.andThen(
-          SubscriptionRef.set(state, SessionState.Connected({ self, team })),
-          Outbox.resubscribe(outbox, connection.write)
-        ),
+        Effect.suspend(() => {
+          // A consumer still behind keeps the new socket waiting too.
+          connection.setPaused(Inbound.isPaused(inbound))
+          return Effect.andThen(
+            SubscriptionRef.set(state, SessionState.Connected({ self, team })),
+            Outbox.resubscribe(outbox, connection.write)
+          )
+        }),
       onDisconnected: (cause, attempt) =>
         Effect.suspend(() => {
           Outbox.disconnected(outbox, cause)

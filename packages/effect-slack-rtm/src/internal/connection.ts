@@ -48,6 +48,12 @@ export interface Connection {
   readonly drop: (drop: Drop) => void
   /** Failed with the first reason the connection ended for, once it has ended. */
   readonly closed: Deferred.Deferred<never, Drop>
+  /**
+   * Stops or starts reading the socket, so that the server waits (TCP
+   * backpressure) while the consumer is behind. Only a `ws` socket can; on
+   * any other, it does nothing.
+   */
+  readonly setPaused: (paused: boolean) => void
 }
 
 /**
@@ -211,6 +217,14 @@ const watch = (state: State): void => {
   listen(state)
 }
 
+/** Stops or starts reading a `ws` socket; any other socket cannot, and reads on. */
+const setPaused = (ws: Socket.WebSocketLike, paused: boolean): void => {
+  const node = asNodeWebSocket(ws)
+  if (node === undefined || node.isPaused === paused) return
+  if (paused) node.pause()
+  else node.resume()
+}
+
 /** Closes without a handshake, as a `ws` socket can and a browser's cannot. */
 const terminate = (ws: Socket.WebSocketLike): void => {
   ws.addEventListener("error", () => {})
@@ -228,6 +242,8 @@ const release = (ws: Socket.WebSocketLike, graceful: boolean): Effect.Effect<voi
   if (!graceful || ws.readyState !== 1) return Effect.sync(() => terminate(ws))
   return Effect.callback<void>((resume) => {
     ws.addEventListener("close", () => resume(Effect.void), { once: true })
+    // A paused socket would not read the peer's close frame.
+    setPaused(ws, false)
     ws.close(1000)
   }).pipe(
     // A release runs uninterruptibly: without this, the timeout could not stop the wait, and would wait for it.
@@ -353,7 +369,8 @@ export const open = (
     const connection: Connection = {
       write: (text) => write(state, text),
       drop: (drop) => end(state, drop),
-      closed: state.closed
+      closed: state.closed,
+      setPaused: (paused) => setPaused(ws, paused)
     }
     state.established = connection
     return connection

@@ -9,6 +9,14 @@
  * goes in at once, right after the last event kept, and counts every event
  * dropped until another event fits.
  *
+ * Backpressure comes first: once a window of events (or bytes) waits, the
+ * buffer asks the session to stop reading the socket, and to read again
+ * once the consumer has taken three quarters of them. A paused socket
+ * leaves the rest on the wire, where the server waits, so a slow consumer
+ * costs no memory and loses nothing. The buffer never pauses while a reply
+ * (an ack or a pong) is awaited, since the reply is behind the events on
+ * the wire: then it reads on, and drops what does not fit, as above.
+ *
  * @internal
  */
 import type * as Cause from "effect/Cause"
@@ -42,21 +50,75 @@ export interface Inbound<E> {
   /** The sum of `sizes`. */
   bytes: number
   openMarker: Marker | undefined
+  /** The events, and the bytes, that pause the socket once either is reached. */
+  readonly window: { readonly events: number; readonly bytes: number }
+  /** Stops or starts reading the current socket. */
+  readonly setReading: (reading: boolean) => void
+  /** Whether a reply is awaited, so that the socket must be read. */
+  readonly awaitsReply: () => boolean
+  /** Whether the buffer has stopped the socket. */
+  paused: boolean
 }
 
 /**
- * Makes a buffer for `capacity` events whose frames add up to at most `maxBytes`.
+ * The most events, and bytes, a socket delivers before it is paused, or a
+ * quarter of the buffer if that is less. A window rather than the whole
+ * buffer: events that wait long are promoted to the old generation, and the
+ * rest of the socket's last read (up to 64 KiB of frames) still arrives
+ * after a pause, and must fit.
+ */
+const windowLimit = { events: 512, bytes: 512 * 1024 }
+
+/**
+ * Makes a buffer for `capacity` events whose frames add up to at most
+ * `maxBytes`. It stops and starts reading the socket with `setReading`, and
+ * never stops it while `awaitsReply()`.
  *
  * @since 1.0.0
  */
 export const make = <E>(
-  options: { readonly capacity: number; readonly maxBytes: number },
+  options: {
+    readonly capacity: number
+    readonly maxBytes: number
+    readonly setReading: (reading: boolean) => void
+    readonly awaitsReply: () => boolean
+  },
   context: Context.Context<never>
 ): Effect.Effect<Inbound<E>> =>
   Effect.map(
     Queue.make<RtmEvent, E | Cause.Done>({ capacity: 2 * options.capacity + 1 }),
-    (queue) => ({ queue, ...options, context, sizes: [], bytes: 0, openMarker: undefined })
+    (queue) => ({
+      queue,
+      ...options,
+      context,
+      sizes: [],
+      bytes: 0,
+      openMarker: undefined,
+      window: {
+        events: Math.min(windowLimit.events, Math.ceil(options.capacity / 4)),
+        bytes: Math.min(windowLimit.bytes, Math.ceil(options.maxBytes / 4))
+      },
+      paused: false
+    })
   )
+
+/**
+ * Reads the socket again, if the buffer had stopped it (a reply is awaited, or the consumer caught up).
+ *
+ * @since 1.0.0
+ */
+export const readOn = <E>(inbound: Inbound<E>): void => {
+  if (!inbound.paused) return
+  inbound.paused = false
+  inbound.setReading(true)
+}
+
+/**
+ * Whether the buffer has stopped reading: a new connection starts stopped too.
+ *
+ * @since 1.0.0
+ */
+export const isPaused = <E>(inbound: Inbound<E>): boolean => inbound.paused
 
 /** Logs from the socket's callback, as the session's own fibers log. */
 const warn = (context: Context.Context<never>, message: string): void => {
@@ -80,6 +142,13 @@ export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent, size: number): 
     inbound.sizes.push(size)
     inbound.bytes += size
     Queue.offerUnsafe(inbound.queue, event)
+    if (
+      !inbound.paused && (inbound.sizes.length >= inbound.window.events || inbound.bytes >= inbound.window.bytes) &&
+      !inbound.awaitsReply()
+    ) {
+      inbound.paused = true
+      inbound.setReading(false)
+    }
     return
   }
   Metrics.eventsDropped.updateUnsafe(1, inbound.context)
@@ -102,6 +171,11 @@ export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
     for (const event of events) {
       if (event.type !== "events_dropped") inbound.bytes -= inbound.sizes.shift()!
       else if (event === inbound.openMarker) inbound.openMarker = undefined
+    }
+    if (
+      inbound.paused && inbound.sizes.length <= inbound.window.events / 4 && inbound.bytes <= inbound.window.bytes / 4
+    ) {
+      readOn(inbound)
     }
     return events
   }))

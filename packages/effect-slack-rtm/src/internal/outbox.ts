@@ -113,6 +113,8 @@ export interface Outbox {
   drainer: object | undefined
   /** The presence list last written, sent again after every `hello`. */
   presence: ReadonlyArray<string>
+  /** Called when a frame that awaits a reply is written: the socket must be read. */
+  readonly onAwaitReply: () => void
 }
 
 /**
@@ -146,6 +148,7 @@ export const make = (options: {
   readonly rateLimit: RateLimit
   readonly link: Link.Link
   readonly quote: (text: string) => string
+  readonly onAwaitReply: () => void
 }): Effect.Effect<Outbox, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { rateLimit } = options
@@ -162,7 +165,8 @@ export const make = (options: {
       nextId: 1,
       closedReason: undefined,
       drainer: undefined,
-      presence: []
+      presence: [],
+      onAwaitReply: options.onAwaitReply
     }
   })
 
@@ -217,7 +221,10 @@ const ownItem = (frame: Frame, awaitsReply: boolean): Outgoing => newItem(Result
 const writeNow = (outbox: Outbox, write: Write, item: Outgoing, registerIfRefused = false): number | undefined => {
   const id = outbox.nextId
   // Registered before the write: a reply may come back before `write` returns (the in-memory fake does that).
-  if (item.awaitsReply) outbox.pending.set(id, item)
+  if (item.awaitsReply) {
+    outbox.pending.set(id, item)
+    outbox.onAwaitReply()
+  }
   const wrote = write(withId(item.text, id))
   if (!wrote && !registerIfRefused) {
     outbox.pending.delete(id)
@@ -379,6 +386,13 @@ export const resubscribe = (outbox: Outbox, write: Write): Effect.Effect<void> =
     if (outbox.presence.length === 0) return
     writeNow(outbox, write, ownItem({ type: "presence_sub", ids: outbox.presence }, false))
   })
+
+/**
+ * Whether a written frame awaits its reply.
+ *
+ * @since 1.0.0
+ */
+export const awaitsReply = (outbox: Outbox): boolean => outbox.pending.size > 0
 
 /**
  * Routes a reply to its pending frame. Returns false when none waits for it.
