@@ -22,7 +22,9 @@
  * Every client has a deadline of its own and is killed by pid if it
  * overruns; the whole suite skips what is left after 13 minutes and stops
  * itself after 14.8 minutes, writing what it measured. `BENCH_RUNS`
- * (at least 3) overrides the number of runs. `--report` only rewrites
+ * (at least 3) overrides the number of runs; `BENCH_ONLY` (plan ids, comma
+ * separated) runs only those plans and prints their results, writing
+ * nothing. `--report` only rewrites
  * `BENCHMARKS.md` and the chart from `bench/results.json`.
  *
  * @since 1.0.0
@@ -44,6 +46,8 @@ const repoRoot = Path.resolve(benchDir, "../../..")
 const resultsFile = Path.join(benchDir, "results.json")
 const suiteStarted = performance.now()
 const runsOverride = Number(process.env["BENCH_RUNS"] ?? "")
+/** `BENCH_ONLY=inbound,blast`: only those plans, results printed, nothing written. */
+const only = process.env["BENCH_ONLY"]?.split(",")
 const runs = (fallback: number) =>
   Number.isFinite(runsOverride) && runsOverride >= 3 ? Math.floor(runsOverride) : fallback
 
@@ -612,6 +616,13 @@ const measure = async (): Promise<Data> => {
   }
   measured = data
 
+  if (only !== undefined) {
+    for (const plan of plans.filter((plan) => only.includes(plan.id))) {
+      log(`${plan.id}: ${plan.runs} runs of ${plan.variants.map((v) => v.label).join(", ")}`)
+      await runPlan(built, port, plan, data.results)
+    }
+    return data
+  }
   for (const plan of plans) {
     if (late(13)) {
       log(`${plan.id}: skipped, out of time`)
@@ -1213,6 +1224,10 @@ const main = async () => {
   suiteDeadline.unref()
   process.on("exit", killChildren)
   const data = await measure()
+  if (only !== undefined) {
+    console.log(JSON.stringify(data.results, null, 1))
+    return
+  }
   Fs.writeFileSync(resultsFile, `${JSON.stringify(data, null, 1)}\n`)
   write(data)
   log(`wrote BENCHMARKS.md, bench/results.svg and bench/results.json in ${data.minutes.toFixed(1)} minutes`)
