@@ -100,7 +100,19 @@ export interface Options {
   readonly reconnect?: Schedule.Schedule<unknown, Disconnected>
   /** A connection that lived this long starts the backoff over. Default 30 s. */
   readonly stableAfter?: Duration.DurationInput
-  /** Events buffered for a slow consumer; past that they are dropped, counted and reported in the stream. Default 10,000. */
+  /**
+   * Events buffered for a slow consumer; past that they are dropped, counted
+   * and reported in the stream. Default 10,000.
+   *
+   * Before that, a `ws` socket is paused: once 512 events (or a quarter of
+   * the capacity, if less) or 512 KiB (or a quarter of `inboundBytes`) wait,
+   * the session stops reading it, and the server waits, until the consumer
+   * has taken three quarters of them. The rest of the socket's last read
+   * still arrives, so a capacity of a few thousand events or less can still
+   * drop part of a burst of small frames. The session reads on, and drops
+   * past the capacity, while it awaits a reply (an ack, or a pong), which is
+   * behind the events on the wire.
+   */
   readonly inboundCapacity?: number
   /**
    * The same bound in size: the frames of the buffered events, in characters
@@ -301,13 +313,29 @@ interface Link {
   dropped?: boolean
 }
 
+/** The default timings, made once rather than parsed from strings for every session. */
+const defaults = {
+  helloTimeout: Duration.seconds(10),
+  pingInterval: Duration.seconds(30),
+  pongTimeout: Duration.seconds(10),
+  ackTimeout: Duration.seconds(10),
+  stableAfterMillis: 30_000,
+  rateLimit: { limit: 3, interval: Duration.seconds(3) }
+} as const
+
+/** An option's `Duration`, or its default. */
+const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Duration.decode(input)
+
 const openSession = (options: Options) =>
   Effect.gen(function*() {
-    const helloTimeout = Duration.decode(options.helloTimeout ?? "10 seconds")
-    const pingInterval = Duration.decode(options.pingInterval ?? "30 seconds")
-    const pongTimeout = Duration.decode(options.pongTimeout ?? "10 seconds")
-    const ackTimeout = Duration.decode(options.ackTimeout ?? "10 seconds")
-    const stableAfter = Duration.toMillis(options.stableAfter ?? "30 seconds")
+    const helloTimeout = durationOr(options.helloTimeout, defaults.helloTimeout)
+    const pingInterval = durationOr(options.pingInterval, defaults.pingInterval)
+    const pongTimeout = durationOr(options.pongTimeout, defaults.pongTimeout)
+    const ackTimeout = durationOr(options.ackTimeout, defaults.ackTimeout)
+    const stableAfter = options.stableAfter === undefined
+      ? defaults.stableAfterMillis
+      : Duration.toMillis(options.stableAfter)
     const params = options.connect ?? {}
     const callConnect = options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params)
 
@@ -339,10 +367,12 @@ const openSession = (options: Options) =>
     const outbox = yield* Outbox.make({
       capacity: options.outboundCapacity ?? 1_000,
       ackTimeout,
-      rateLimit: options.rateLimit ?? { limit: 3, interval: "3 seconds" },
+      rateLimit: options.rateLimit ?? defaults.rateLimit,
       connection: () => current?.write,
       whenConnected: awaitConnected,
-      quote
+      quote,
+      // The reply is behind the events on the wire: the socket must be read.
+      onAwaitReply: () => readOn()
     })
     const firstHello = yield* Deferred.make<void, SessionError>()
     const driver = yield* Schedule.driver(reconnectSchedule(options.reconnect ?? defaultReconnect))
@@ -355,6 +385,12 @@ const openSession = (options: Options) =>
      * beside them for the `events_dropped` markers. When an event does not
      * fit, a marker goes in at once, right after the last event kept, and
      * counts every event dropped until another event fits.
+     *
+     * Backpressure comes first: once a window of events (or bytes) waits,
+     * the session stops reading the socket, and reads it again once the
+     * consumer has taken three quarters of them. It never stops it while a
+     * reply (an ack or a pong) is awaited, since the reply is behind the
+     * events on the wire: then it reads on, and drops what does not fit.
      */
     const inboundCapacity = options.inboundCapacity ?? 10_000
     const inboundBytes = options.inboundBytes ?? 4 * 1024 * 1024
@@ -363,6 +399,23 @@ const openSession = (options: Options) =>
     const sizes: Array<number> = []
     let bytesBuffered = 0
     let openMarker: { type: "events_dropped"; count: number } | undefined
+    /**
+     * The events, and the bytes, that stop the socket once either waits: 512
+     * and 512 KiB, or a quarter of the buffer if less. A window rather than
+     * the whole buffer, since the rest of the socket's last read (up to 64 KiB
+     * of frames) still arrives after a pause, and must fit.
+     */
+    const inboundWindow = {
+      events: Math.min(512, Math.ceil(inboundCapacity / 4)),
+      bytes: Math.min(512 * 1024, Math.ceil(inboundBytes / 4))
+    }
+    /** Whether the buffer has stopped reading the socket; a new connection starts stopped too. */
+    let paused = false
+    const readOn = () => {
+      if (!paused) return
+      paused = false
+      current?.setPaused(false)
+    }
 
     const deliver = (event: RtmEvent, size: number) => {
       Metrics.eventsReceived.unsafeUpdate(event.type, [])
@@ -375,6 +428,13 @@ const openSession = (options: Options) =>
         sizes.push(size)
         bytesBuffered += size
         mailbox.unsafeOffer(event)
+        if (
+          !paused && (sizes.length >= inboundWindow.events || bytesBuffered >= inboundWindow.bytes) &&
+          !outbox.awaitsReply()
+        ) {
+          paused = true
+          current?.setPaused(true)
+        }
         return
       }
       Metrics.eventsDropped.unsafeUpdate(1, [])
@@ -393,6 +453,7 @@ const openSession = (options: Options) =>
         if (event.type !== "events_dropped") bytesBuffered -= sizes.shift()!
         else if (event === openMarker) openMarker = undefined
       }
+      if (paused && sizes.length <= inboundWindow.events / 4 && bytesBuffered <= inboundWindow.bytes / 4) readOn()
       return chunk
     }))
 
@@ -488,6 +549,8 @@ const openSession = (options: Options) =>
         link.helloAt = helloAt
         failures = 0
         current = connection
+        // A consumer still behind keeps the new socket waiting too.
+        connection.setPaused(paused)
         return true
       })
       if (!live) return

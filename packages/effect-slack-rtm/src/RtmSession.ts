@@ -345,7 +345,9 @@ const openSession = (options: Options) =>
     yield* Reconnect.start({
       connect: options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params),
       helloTimeout: durationOr(options.helloTimeout, defaults.helloTimeout),
-      stableAfter: options.stableAfter === undefined ? defaults.stableAfterMillis : Duration.toMillis(options.stableAfter),
+      stableAfter: options.stableAfter === undefined
+        ? defaults.stableAfterMillis
+        : Duration.toMillis(options.stableAfter),
       reconnect: options.reconnect ?? defaultReconnect,
       link,
       quote,

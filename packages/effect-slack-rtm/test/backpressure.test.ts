@@ -58,8 +58,7 @@ describe("backpressure", () => {
       const record = yield* recordEvents(session)
       const count = () =>
         record.events.reduce(
-          (sum, event) =>
-            sum + (event.type === "message" ? 1 : event.type === "events_dropped" ? event.count : 0),
+          (sum, event) => sum + (event.type === "message" ? 1 : event.type === "events_dropped" ? event.count : 0),
           0
         )
       yield* waitUntil("every burst event delivered or counted", () => count() >= 3_000)

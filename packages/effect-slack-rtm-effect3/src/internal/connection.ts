@@ -26,6 +26,12 @@ export interface Connection {
   readonly write: Write
   /** Ends the connection with a reason; the first reason wins. */
   readonly drop: (drop: Drop) => void
+  /**
+   * Stops or starts reading the socket, so that the server waits (TCP
+   * backpressure) while the consumer is behind. Only a `ws` socket can; on
+   * any other, it does nothing.
+   */
+  readonly setPaused: (paused: boolean) => void
 }
 
 /** What a connection reports to its session, with the length of the frame each came in (characters or bytes). */
@@ -80,10 +86,13 @@ const checkUrl = (url: string, quote: (text: string) => string): Effect.Effect<v
     : Effect.fail(new InvalidSocketUrl({ url: quote(url) }))
 }
 
-/** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`. */
+/** A `ws` socket, which can report frames without wrapping each in a `MessageEvent`, and stop reading. */
 interface NodeWebSocket {
   binaryType: string
+  readonly isPaused: boolean
   on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): void
+  pause(): void
+  resume(): void
 }
 
 const asNodeWebSocket = (ws: globalThis.WebSocket): NodeWebSocket | undefined => {
@@ -113,6 +122,14 @@ const listen = (ws: globalThis.WebSocket, onFrame: (data: string | Uint8Array) =
   })
 }
 
+/** Stops or starts reading a `ws` socket; any other socket cannot, and reads on. */
+const setPaused = (ws: globalThis.WebSocket, paused: boolean) => {
+  const node = asNodeWebSocket(ws)
+  if (node === undefined || node.isPaused === paused) return
+  if (paused) node.pause()
+  else node.resume()
+}
+
 /** Something a `ws` socket has and a browser's has not: closing without a handshake. */
 const terminate = (ws: globalThis.WebSocket) => {
   ws.addEventListener("error", () => {})
@@ -130,6 +147,8 @@ const release = (ws: globalThis.WebSocket, graceful: boolean) => {
   if (!graceful || ws.readyState !== 1) return Effect.sync(() => terminate(ws))
   return Effect.async<void>((resume) => {
     ws.addEventListener("close", () => resume(Effect.void), { once: true })
+    // A paused socket would not read the peer's close frame.
+    setPaused(ws, false)
     ws.close(1000)
   }).pipe(
     // A release runs uninterruptibly: without this, the timeout could not stop the wait, and would wait for it.
@@ -274,5 +293,10 @@ export const open = (
         return false
       }
     }
-    return { write, drop }
+    return {
+      write,
+      drop,
+      setPaused: (paused) =>
+        setPaused(ws, paused)
+    }
   })

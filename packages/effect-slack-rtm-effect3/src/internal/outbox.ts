@@ -117,7 +117,8 @@ export type RateLimit = { readonly limit: number; readonly interval: Duration.Du
 /**
  * Makes the outbox of one session. `connection` gives the current
  * connection's `Write`, if the session is connected; `whenConnected` waits
- * until it may be.
+ * until it may be; `onAwaitReply` is called whenever a frame that awaits a
+ * reply is written.
  */
 export const make = (options: {
   readonly capacity: number
@@ -127,6 +128,8 @@ export const make = (options: {
   readonly whenConnected: Effect.Effect<void>
   /** Quotes server text into an error. */
   readonly quote: (text: string) => string
+  /** Called when a frame that awaits a reply is written: the socket must be read. */
+  readonly onAwaitReply: () => void
 }) =>
   Effect.gen(function*() {
     const queued: Array<Outgoing> = []
@@ -150,7 +153,10 @@ export const make = (options: {
     const writeNow = (write: Write, item: Outgoing, registerIfRefused = false): number | undefined => {
       const id = nextId
       // Registered before the write: a reply may come back before `write` returns (the in-memory fake does that).
-      if (item.awaitsReply) pending.set(id, item)
+      if (item.awaitsReply) {
+        pending.set(id, item)
+        options.onAwaitReply()
+      }
       const wrote = write(withId(item.text, id))
       if (!wrote && !registerIfRefused) {
         pending.delete(id)
@@ -305,6 +311,9 @@ export const make = (options: {
       return true
     }
 
+    /** Whether a written frame awaits its reply. */
+    const awaitsReply = (): boolean => pending.size > 0
+
     /** The connection ended: every frame on the wire without a reply has an unknown fate. */
     const disconnected = (cause: Disconnected) => {
       for (const [id, item] of pending) Deferred.unsafeDone(item.reply, Exit.fail(new DeliveryUnknown({ id, cause })))
@@ -321,7 +330,7 @@ export const make = (options: {
         pending.clear()
       })
 
-    return { send, request, writeUnqueued, resolve, disconnected, close } as const
+    return { send, request, writeUnqueued, resolve, awaitsReply, disconnected, close } as const
   })
 
 /** The outbox of one session. */
