@@ -81,7 +81,8 @@ interface State {
   readonly quote: (text: string) => string
   /** Completed with the first reason the connection ends for. */
   readonly closed: Deferred.Deferred<never, Drop>
-  readonly hello: Deferred.Deferred<void>
+  /** Completed by `hello`, or failed with the reason the connection ended before it. */
+  readonly hello: Deferred.Deferred<void, Drop>
   opened: boolean
   helloSeen: boolean
   /** Set once `open` has handed the connection over: from then on, its end goes to `onDrop`. */
@@ -135,6 +136,7 @@ const end = (state: State, drop: Drop): void => {
   if (state.ended) return
   state.ended = true
   Deferred.doneUnsafe(state.closed, Exit.fail(drop))
+  Deferred.doneUnsafe(state.hello, Exit.fail(drop))
   if (state.established !== undefined) state.handlers.onDrop(state.established)
 }
 
@@ -295,8 +297,7 @@ const awaitHello = (state: State, timeout: Duration.Duration): Effect.Effect<voi
           reason: "hello_timeout",
           detail: state.opened ? "no hello in time" : "the socket did not open in time"
         })
-    }),
-    Effect.raceFirst(Deferred.await(state.closed))
+    })
   )
 
 /**
