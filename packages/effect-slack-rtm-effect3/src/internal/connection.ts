@@ -189,7 +189,8 @@ export const open = (
     yield* checkUrl(url, quote)
     /** Completed with the first reason the connection ends for. */
     const closed = yield* Deferred.make<never, Drop>()
-    const hello = yield* Deferred.make<void>()
+    /** Completed by `hello`, or failed with the reason the connection ended before it. */
+    const hello = yield* Deferred.make<void, Drop>()
     let ended = false
     let established = false
     let helloSeen = false
@@ -197,6 +198,7 @@ export const open = (
       if (ended) return
       ended = true
       Deferred.unsafeDone(closed, Exit.fail(reason))
+      Deferred.unsafeDone(hello, Exit.fail(reason))
       if (established) handlers.onDrop(reason)
     }
 
@@ -270,8 +272,7 @@ export const open = (
           opened
             ? { reason: "hello_timeout", detail: "no hello in time" }
             : { reason: "hello_timeout", detail: "the socket did not open in time" }
-      }),
-      Effect.raceFirst(Deferred.await(closed))
+      })
     )
     // It may have ended between `hello` and here.
     if (ended) {
