@@ -341,7 +341,7 @@ const openSession = (options: Options) =>
       quote,
       onAwaitReply: () => Inbound.readOn(inbound)
     })
-    const state = yield* SubscriptionRef.make<SessionState>(SessionState.Connecting())
+    const state: StateCell = { current: SessionState.Connecting(), ref: undefined }
     yield* Reconnect.start({
       connect: options.method === "rtm.start" ? Rtm.start(params) : Rtm.connect(params),
       helloTimeout: durationOr(options.helloTimeout, defaults.helloTimeout),
@@ -359,14 +359,14 @@ const openSession = (options: Options) =>
           // A consumer still behind keeps the new socket waiting too.
           connection.setPaused(Inbound.isPaused(inbound))
           return Effect.andThen(
-            SubscriptionRef.set(state, SessionState.Connected({ self, team })),
+            setState(state, SessionState.Connected({ self, team })),
             Outbox.resubscribe(outbox, connection.write)
           )
         }),
       onDisconnected: (cause, attempt) =>
         Effect.suspend(() => {
           Outbox.disconnected(outbox, cause)
-          return SubscriptionRef.set(state, SessionState.Reconnecting({ attempt, cause }))
+          return setState(state, SessionState.Reconnecting({ attempt, cause }))
         }),
       keepalive: (connection) => Keepalive.keepalive(outbox, connection, { pingInterval, pongTimeout }),
       onEnd: (reason, cause) => onEnd(state, outbox, inbound, reason, cause)
@@ -411,16 +411,42 @@ const onReply = (
   }
 }
 
+/**
+ * The session's state: a plain value until someone first watches `state`,
+ * then a `SubscriptionRef` as well. A session nobody watches so keeps no
+ * `PubSub` (about 3 KiB of heap per idle session, with the stream).
+ */
+interface StateCell {
+  current: SessionState
+  ref: SubscriptionRef.SubscriptionRef<SessionState> | undefined
+}
+
+const setState = (cell: StateCell, next: SessionState): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    cell.current = next
+    return cell.ref === undefined ? Effect.void : SubscriptionRef.set(cell.ref, next)
+  })
+
+/** The current state, then every change, ending with `Closed`; the first watcher makes the `SubscriptionRef`. */
+const watchState = (cell: StateCell): Stream.Stream<SessionState> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const made = yield* SubscriptionRef.make(cell.current)
+    cell.ref ??= made
+    // Had a change come while it was made, bring it up to date before anyone subscribes.
+    if (SubscriptionRef.getUnsafe(cell.ref) !== cell.current) yield* SubscriptionRef.set(cell.ref, cell.current)
+    return SubscriptionRef.changes(cell.ref).pipe(Stream.takeUntil((state) => state._tag === "Closed"))
+  }))
+
 /** The session ended: the state says so, sends fail, and events end (or fail with what ended the session). */
 const onEnd = (
-  state: SubscriptionRef.SubscriptionRef<SessionState>,
+  state: StateCell,
   outbox: Outbox.Outbox,
   inbound: Inbound.Inbound<SessionError>,
   reason: string,
   cause: Cause.Cause<SessionError> | undefined
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    yield* SubscriptionRef.set(state, SessionState.Closed({ reason }))
+    yield* setState(state, SessionState.Closed({ reason }))
     yield* Outbox.close(outbox, reason)
     yield* cause === undefined ? Inbound.end(inbound) : Inbound.fail(inbound, cause)
   })
@@ -437,7 +463,7 @@ const methods = (parts: {
   readonly inbound: Inbound.Inbound<SessionError>
   readonly outbox: Outbox.Outbox
   readonly link: Link.Link
-  readonly state: SubscriptionRef.SubscriptionRef<SessionState>
+  readonly state: StateCell
   readonly pongTimeout: Duration.Duration
 }): RtmSession => {
   const { link, outbox, pongTimeout } = parts
@@ -457,7 +483,9 @@ const methods = (parts: {
     )
   return {
     events: Inbound.events(parts.inbound),
-    state: SubscriptionRef.changes(parts.state).pipe(Stream.takeUntil((state) => state._tag === "Closed")),
+    get state() {
+      return watchState(parts.state)
+    },
     sendMessage,
     typing: (channel) => Effect.asVoid(send({ type: "typing", channel })),
     subscribePresence: (ids) => Effect.asVoid(record("written", Outbox.subscribePresence(outbox, ids))),
