@@ -482,7 +482,10 @@ const methods = (parts: {
       })
     )
   return {
-    events: Inbound.events(parts.inbound),
+    // Both streams are made when they are asked for: a session nobody watches keeps neither.
+    get events() {
+      return Inbound.events(parts.inbound)
+    },
     get state() {
       return watchState(parts.state)
     },
