@@ -258,6 +258,22 @@ const retryAfterFirstFailure = <A, E, R>(
   })
 
 /**
+ * Sets the form body: `undefined` values left out, everything else as a
+ * string. An empty form is no body at all, only its content type: fetch
+ * then sends `Content-Length: 0` and skips the body stream it would make.
+ */
+const withForm =
+  (params: Params) => (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+    const form: Array<[string, string]> = []
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== undefined) form.push([name, String(value)])
+    }
+    return form.length === 0
+      ? HttpClientRequest.setHeader(request, "content-type", "application/x-www-form-urlencoded")
+      : HttpClientRequest.bodyUrlParams(request, form)
+  }
+
+/**
  * Builds the client from an `HttpClient` and the {@link SlackConfig.SlackConfig}.
  *
  * @since 0.1.0
@@ -270,19 +286,16 @@ export const make: Effect.Effect<SlackWebApi["Type"], never, HttpClient.HttpClie
     const schedule = effectiveRetry(config.retry)
     const quote = quoter(config)
     const cookie = config.cookie
+    // Every call sends the same headers: they are set once.
+    const template = HttpClientRequest.post(config.apiUrl).pipe(
+      HttpClientRequest.bearerToken(config.token),
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.setHeader("user-agent", userAgent),
+      cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie))
+    )
 
     const call = <A, I>(method: RtmMethod, params: Params, response: Schema.Schema<A, I>) => {
-      const form: Array<[string, string]> = []
-      for (const [name, value] of Object.entries(params)) {
-        if (value !== undefined) form.push([name, String(value)])
-      }
-      const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
-        HttpClientRequest.bearerToken(config.token),
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.setHeader("user-agent", userAgent),
-        cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie)),
-        HttpClientRequest.bodyUrlParams(form)
-      )
+      const request = HttpClientRequest.setUrl(template, `${config.apiUrl}${method}`).pipe(withForm(params))
       const attempt = client.execute(request).pipe(
         Effect.locally(Headers.currentRedactedNames, everyHeader),
         Effect.mapError((error: HttpClientError) => new NetworkError({ method, reason: quote(rootMessage(error)) })),

@@ -228,6 +228,43 @@ describe("SlackWebApi", () => {
       expect(error).toMatchObject({ _tag: "HttpStatusError", status: 502 })
     }))
 
+  it.effect("a body with a Content-Length within maxResponseBytes is read; a compressed one is still bounded", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify(ok.body)
+      const limit = body.length
+      const { layer } = scriptedWebApi([
+        { body, headers: { "content-length": String(limit) } },
+        // The length of a compressed body says nothing of the text it unpacks to.
+        { body: "x".repeat(4 * limit), headers: { "content-length": String(limit), "content-encoding": "gzip" } }
+      ], { retry: Schedule.stop, maxResponseBytes: limit })
+      expect((yield* Rtm.connect().pipe(Effect.provide(layer))).url).toBe(ok.body.url)
+      const error = yield* Effect.flip(Rtm.connect().pipe(Effect.provide(layer)))
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: `the body is larger than ${limit} bytes (maxResponseBytes)`
+      })
+    }))
+
+  it.effect("a body that stalls is timed out, retried, and the rest of it is cancelled", () =>
+    Effect.gen(function*() {
+      let cancelled = 0
+      const stalled = () =>
+        new ReadableStream<Uint8Array>({
+          start: (controller) => controller.enqueue(new TextEncoder().encode("{\"ok\":")),
+          pull: () => new Promise(() => {}),
+          cancel: () => void cancelled++
+        })
+      const { layer, seen } = scriptedWebApi([{ body: stalled() }, { body: stalled() }], {
+        timeout: "1 second",
+        retry: Schedule.recurs(1)
+      })
+      const fiber = yield* Effect.fork(Effect.flip(Rtm.connect().pipe(Effect.provide(layer))))
+      yield* TestClock.adjust("10 seconds")
+      expect((yield* Fiber.join(fiber))._tag).toBe("AttemptTimeout")
+      expect(seen).toHaveLength(2)
+      expect(cancelled).toBe(2)
+    }))
+
   it.effect("a body that fails while it is read is a NetworkError, and nothing is logged as unhandled", () =>
     Effect.gen(function*() {
       const logs = capturingLogger()

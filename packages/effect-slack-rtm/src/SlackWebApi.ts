@@ -21,7 +21,7 @@ import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -141,37 +141,94 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
   return Duration.min(asked, maxRetryAfter)
 }
 
+/** A body read up to a bound: its text, and whether all of it fitted. */
+interface Body {
+  readonly text: string
+  readonly complete: boolean
+}
+
+const decoder = new TextDecoder()
+
 /**
- * Reads the body as a stream, up to `limit` bytes. Past that it stops, and
- * the rest is never read (the stream is cancelled); `complete` is then false.
- * A `Content-Length` over the limit is refused before reading anything. The
- * stream's error is taken as a value, and a response without a body (a 204,
- * say) has an empty text.
+ * Collects chunks up to `limit` bytes: `add` keeps what fits of a chunk and
+ * says whether to go on; `body` decodes what was kept.
  */
-const readBody = (
+const collector = (limit: number) => {
+  const chunks: Array<Uint8Array> = []
+  let bytes = 0
+  let complete = true
+  return {
+    add: (chunk: Uint8Array): boolean => {
+      complete = bytes + chunk.length <= limit
+      chunks.push(complete ? chunk : chunk.subarray(0, limit - bytes))
+      bytes += chunk.length
+      return complete
+    },
+    body: (): Body => ({ text: decoder.decode(Buffer.concat(chunks)), complete })
+  }
+}
+
+/**
+ * Reads a fetch body with its own reader: no Effect stream, and nothing to
+ * abort once it is all read. Past `limit` bytes, or if the read is
+ * interrupted (a timeout), the rest is cancelled, never read.
+ */
+const readWebBody = (body: ReadableStream<Uint8Array> | null, limit: number): Effect.Effect<Body, unknown> =>
+  Effect.callback((resume) => {
+    const kept = collector(limit)
+    if (body === null) return resume(Effect.succeed(kept.body()))
+    const reader = body.getReader()
+    const cancel = () => void reader.cancel().catch(() => {})
+    const pull = (): void =>
+      void reader.read().then(({ done, value }) => {
+        if (!done && kept.add(value)) return pull()
+        if (!done) cancel()
+        resume(Effect.succeed(kept.body()))
+      }, (error) => resume(Effect.fail(error)))
+    pull()
+    return Effect.sync(cancel)
+  })
+
+/**
+ * Reads the body of a response from any other transport as a stream, in
+ * the same way. The stream's error is taken as a value, and a response
+ * without a body (a 204, say) has an empty text.
+ */
+const readStreamBody = (
   response: HttpClientResponse.HttpClientResponse,
   limit: number
-): Effect.Effect<{ readonly text: string; readonly complete: boolean }, HttpClientError.HttpClientError> =>
+): Effect.Effect<Body, HttpClientError.HttpClientError> =>
   Effect.gen(function*() {
-    if (Number(response.headers["content-length"]) > limit) return { text: "", complete: false }
-    const chunks: Array<Uint8Array> = []
-    let bytes = 0
-    let complete = true
+    const kept = collector(limit)
     let failure: HttpClientError.HttpClientError | undefined
     yield* Stream.runForEachWhile(Stream.result(response.stream), (item) =>
       Effect.sync(() => {
-        if (Result.isFailure(item)) {
-          failure = item.failure
-          return false
-        }
-        complete = bytes + item.success.length <= limit
-        chunks.push(complete ? item.success : item.success.subarray(0, limit - bytes))
-        bytes += item.success.length
-        return complete
+        if (Result.isSuccess(item)) return kept.add(item.success)
+        failure = item.failure
+        return false
       }))
     if (failure !== undefined && failure.reason._tag !== "EmptyBodyError") return yield* Effect.fail(failure)
-    return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
+    return kept.body()
   })
+
+/**
+ * Reads the body, up to `limit` bytes; past that it stops, and the rest is
+ * never read; `complete` is then false. A `Content-Length` over the limit
+ * is refused before reading anything. A fetch response is read through its
+ * Web body ({@link readWebBody}), any other as a stream.
+ */
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
+  limit: number
+): Effect.Effect<Body, unknown> => {
+  const web = HttpClientResponse.toWeb(response)
+  if (Number(headers["content-length"]) > limit) {
+    if (Option.isSome(web)) void web.value.body?.cancel().catch(() => {})
+    return Effect.succeed({ text: "", complete: false })
+  }
+  return Option.isSome(web) ? readWebBody(web.value.body, limit) : readStreamBody(response, limit)
+}
 
 /**
  * Deletes every `__proto__` key of a parsed body, at any depth. `JSON.parse`
@@ -208,11 +265,12 @@ const interpret = <A>(
   maxBytes: number
 ): Effect.Effect<A, SlackWebApiError> =>
   Effect.gen(function*() {
+    const headers = response.headers
     const { complete, text: body } = yield* Effect.mapError(
-      readBody(response, maxBytes),
+      readBody(response, headers, maxBytes),
       (error) => new NetworkError({ method, reason: quote(`reading the body failed: ${rootMessage(error)}`) })
     )
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+    const retryAfter = parseRetryAfter(headers["retry-after"], yield* Clock.currentTimeMillis)
     if (response.status === 429) return yield* Effect.fail(fromCode(method, "ratelimited", retryAfter))
     if (response.status < 200 || response.status >= 300) {
       return yield* new HttpStatusError({ method, status: response.status, body: quote(body) })
@@ -272,14 +330,21 @@ const retryAfterFirstFailure = <A, E, R>(
     return Effect.retry(again, schedule)
   })
 
-/** The form body: `undefined` values left out, everything else as a string. */
-const formOf = (params: Params): Array<[string, string]> => {
-  const form: Array<[string, string]> = []
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== undefined) form.push([name, String(value)])
+/**
+ * Sets the form body: `undefined` values left out, everything else as a
+ * string. An empty form is no body at all, only its content type: fetch
+ * then sends `Content-Length: 0` and skips the body stream it would make.
+ */
+const withForm =
+  (params: Params) => (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+    const form: Array<[string, string]> = []
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== undefined) form.push([name, String(value)])
+    }
+    return form.length === 0
+      ? HttpClientRequest.setHeader(request, "content-type", "application/x-www-form-urlencoded")
+      : HttpClientRequest.bodyUrlParams(request, form)
   }
-  return form
-}
 
 /**
  * Builds the client from an `HttpClient` and the {@link SlackConfig.SlackConfig}.
@@ -296,15 +361,16 @@ export const make: Effect.Effect<SlackWebApi["Service"], never, HttpClient.HttpC
     const schedule = effectiveRetry(config.retry)
     const quote = quoter(config)
     const cookie = config.cookie
+    // Every call sends the same headers: they are set once.
+    const template = HttpClientRequest.post(config.apiUrl).pipe(
+      HttpClientRequest.bearerToken(config.token),
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.setHeader("user-agent", userAgent),
+      cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie))
+    )
 
     const call = <A>(method: RtmMethod, params: Params, response: Schema.Decoder<A>) => {
-      const request = HttpClientRequest.post(`${config.apiUrl}${method}`).pipe(
-        HttpClientRequest.bearerToken(config.token),
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.setHeader("user-agent", userAgent),
-        cookie === undefined ? identity : HttpClientRequest.setHeader("cookie", Redacted.value(cookie)),
-        HttpClientRequest.bodyUrlParams(formOf(params))
-      )
+      const request = HttpClientRequest.setUrl(template, `${config.apiUrl}${method}`).pipe(withForm(params))
       const attempt = client.execute(request).pipe(
         Effect.provideService(Headers.CurrentRedactedNames, everyHeader),
         Effect.mapError((error: HttpClientError.HttpClientError) =>
