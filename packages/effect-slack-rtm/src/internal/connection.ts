@@ -22,6 +22,7 @@ import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Socket from "effect/socket/Socket"
 import type { WebSocket as NodeWebSocket } from "ws"
@@ -148,8 +149,11 @@ const route = (state: State, data: string | Uint8Array, size: number): void => {
   switch (event.type) {
     case "hello":
       state.helloSeen = true
+      // Buffered first: the session's fibers that `hello` resumes run in this very call (adopt, then
+      // `make` returning to the user, whose first pull then finds it), so none waits a turn for it.
+      state.handlers.onEvent(event, size)
       Deferred.doneUnsafe(state.hello, Exit.void)
-      break
+      return
     case "goodbye":
       end(state, { reason: "goodbye", detail: "the server said goodbye" })
       break
@@ -287,17 +291,27 @@ const makeSocket = (
     )
   })
 
-/** Waits for `hello` within `timeout`, or fails with the reason the connection ended. */
+/**
+ * Waits for `hello` within `timeout`, or fails with the reason the connection
+ * ended. The timeout is one fiber, started at once, that ends the connection
+ * with `hello_timeout` (which fails `hello`); it is interrupted as soon as the
+ * wait is over. (A race would fork two fibers, and wrap the result twice.)
+ */
 const awaitHello = (state: State, timeout: Duration.Duration): Effect.Effect<void, Drop> =>
-  Deferred.await(state.hello).pipe(
-    Effect.timeoutOrElse({
-      duration: timeout,
-      orElse: () =>
-        Effect.fail<Drop>({
-          reason: "hello_timeout",
-          detail: state.opened ? "no hello in time" : "the socket did not open in time"
-        })
-    })
+  Effect.flatMap(
+    Effect.forkDetach(
+      Effect.andThen(
+        Effect.sleep(timeout),
+        Effect.sync(() =>
+          end(state, {
+            reason: "hello_timeout",
+            detail: state.opened ? "no hello in time" : "the socket did not open in time"
+          })
+        )
+      ),
+      { startImmediately: true }
+    ),
+    (timer) => Effect.ensuring(Deferred.await(state.hello), Fiber.interrupt(timer))
   )
 
 /**

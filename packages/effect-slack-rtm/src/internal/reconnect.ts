@@ -326,7 +326,8 @@ export const start = (options: Options): Effect.Effect<void, SessionError, Scope
     // Finalizers run in reverse: `shuttingDown` is set, the driver stops and its connection closes gracefully,
     // then the session ends, logging with the session's context (its log level), whichever fiber closes the scope.
     yield* Effect.addFinalizer(() => close(driver))
-    yield* Effect.forkIn(run(driver), scope)
+    // Started at once, in this call: `rtm.connect` goes out without waiting for a turn of the event loop.
+    yield* Effect.forkIn(run(driver), scope, { startImmediately: true })
     yield* Scope.addFinalizer(scope, Effect.sync(() => void (driver.shuttingDown = true)))
     yield* Deferred.await(driver.firstHello)
   })
