@@ -13,7 +13,9 @@
  *
  * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import * as Guard from "./internal/guard.js"
 import { quote } from "./internal/quote.js"
 

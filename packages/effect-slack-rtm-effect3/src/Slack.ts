@@ -4,9 +4,11 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, Socket } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Socket from "@effect/platform/Socket"
 import type { ConfigError } from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import WebSocket from "ws"
 import * as RtmSession from "./RtmSession.js"
 import * as SlackConfig from "./SlackConfig.js"

@@ -5,8 +5,16 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import * as Config from "effect/Config"
 import type { ConfigError } from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { quote } from "./internal/quote.js"
 import type { SlackWebApiError } from "./SlackError.js"
 

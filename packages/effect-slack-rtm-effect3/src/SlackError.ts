@@ -7,8 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration } from "effect"
 import type * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 
 /**
  * The Web API methods this package calls.

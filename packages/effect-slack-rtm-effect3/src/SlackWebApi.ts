@@ -6,24 +6,24 @@
  *
  * @since 0.1.0
  */
-import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientError, ResponseError } from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import {
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Either,
-  identity,
-  Layer,
-  Option,
-  ParseResult,
-  Redacted,
-  Schedule,
-  Schema,
-  Stream
-} from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { quote as quoteText, secretsOf } from "./internal/quote.js"
 import * as SlackConfig from "./SlackConfig.js"
 import {

@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 
 /**
  * What the command line asked for.

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { RtmEvent } from "../RtmEvent.js"
 import type { OutgoingMessage } from "../RtmSession.js"
 import type * as FakeSlack from "../testing/FakeSlack.js"

@@ -5,22 +5,20 @@
  *
  * @since 0.1.0
  */
-import {
-  Cause,
-  Clock,
-  Config,
-  Deferred,
-  Duration,
-  Effect,
-  Fiber,
-  FiberId,
-  Layer,
-  Logger,
-  LogLevel,
-  Option,
-  Schedule,
-  Stream
-} from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { RtmSession, RtmSessionError, Slack, SlackConfig, SlackError } from "../index.js"
 import { FakeSlack } from "../testing/index.js"
 import { type CliOptions, MissingToken, NotConnected, parse } from "./cli.js"

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Console, Duration, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { RtmEvent } from "../RtmEvent.js"
 import type { MessageAck, SessionState } from "../RtmSession.js"
 import type { Disconnected } from "../RtmSessionError.js"

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Metric } from "effect"
+import * as Metric from "effect/Metric"
 
 /** Events delivered, by `type`. */
 export const eventsReceived = Metric.frequency("slack_rtm_events_received", {

@@ -13,7 +13,10 @@
  *
  * @internal
  */
-import { Deferred, Duration, Effect, Exit } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import {
   AckTimeout,
   DeliveryUnknown,

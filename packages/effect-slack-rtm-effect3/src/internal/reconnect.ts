@@ -3,7 +3,8 @@
  *
  * @internal
  */
-import { Duration, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schedule from "effect/Schedule"
 import type { Disconnected } from "../RtmSessionError.js"
 import { retryAfterOf, type SlackWebApiError } from "../SlackError.js"
 

@@ -9,8 +9,12 @@
  *
  * @since 0.1.0
  */
-import { Socket } from "@effect/platform"
-import { Context, Duration, Effect, Layer, Schema } from "effect"
+import * as Socket from "@effect/platform/Socket"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { fromCode } from "../SlackError.js"
 import { SlackWebApi } from "../SlackWebApi.js"
 import { identity } from "./FakeSlack.js"

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** A frame as the fakes record it. */
 export type Frame = Readonly<Record<string, unknown>>
