@@ -10,8 +10,12 @@
  *
  * @internal
  */
-import { Socket } from "@effect/platform"
-import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
+import * as Socket from "@effect/platform/Socket"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import { decodeFrame, type Reply, type RtmEvent } from "../RtmEvent.js"
 import type { WebSocketConstructorWithHeaders } from "../RtmSession.js"
 import { type Disconnected, InvalidSocketUrl, InvalidWebSocketConstructor } from "../RtmSessionError.js"
@@ -209,8 +213,11 @@ export const open = (
       switch (event.type) {
         case "hello":
           helloSeen = true
+          // Buffered first, so that whatever `hello` resumes (the connect, then `make` returning to the user,
+          // then the user's first pull) finds it there, however soon the scheduler runs it.
+          handlers.onEvent(event, size)
           Deferred.unsafeDone(hello, Exit.void)
-          break
+          return
         case "goodbye":
           drop({ reason: "goodbye", detail: "the server said goodbye" })
           break
