@@ -430,8 +430,10 @@ const setState = (cell: StateCell, next: SessionState): Effect.Effect<void> =>
 /** The current state, then every change, ending with `Closed`; the first watcher makes the `SubscriptionRef`. */
 const watchState = (cell: StateCell): Stream.Stream<SessionState> =>
   Stream.unwrap(Effect.gen(function*() {
-    const made = yield* SubscriptionRef.make(cell.current)
-    cell.ref ??= made
+    if (cell.ref === undefined) {
+      const made = yield* SubscriptionRef.make(cell.current)
+      cell.ref ??= made
+    }
     // Had a change come while it was made, bring it up to date before anyone subscribes.
     if (SubscriptionRef.getUnsafe(cell.ref) !== cell.current) yield* SubscriptionRef.set(cell.ref, cell.current)
     return SubscriptionRef.changes(cell.ref).pipe(Stream.takeUntil((state) => state._tag === "Closed"))

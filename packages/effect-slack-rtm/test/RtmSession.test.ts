@@ -282,6 +282,23 @@ describe("RtmSession under TestClock", () => {
       expect(reasons).toEqual(["goodbye", "team_migration"])
     }).pipe(Effect.provide(testLayer)))
 
+  it.effect("state watched late, or twice, starts with the current state and repeats no change", () =>
+    Effect.gen(function*() {
+      const test = yield* SlackTest.SlackTest
+      const session = yield* RtmSession.make()
+      // Nobody watched yet: the first watcher comes after a reconnect, and sees the state as it is.
+      yield* (yield* test.socket).push({ type: "goodbye" })
+      yield* settle
+      const first = yield* Effect.forkChild(session.state.pipe(Stream.take(3), Stream.runCollect))
+      yield* settle
+      yield* (yield* test.socket).push({ type: "goodbye" })
+      yield* TestClock.adjust("1 second")
+      // A second watcher, once the first one exists, starts with the current state too.
+      expect((yield* currentState(session))._tag).toBe("Connected")
+      expect((yield* Fiber.join(first)).map((state) => state._tag)).toEqual(["Connected", "Reconnecting", "Connected"])
+      expect(yield* connectCount).toBe(3)
+    }).pipe(Effect.provide(testLayer)))
+
   it.effect("enforces the frame and text limits before sending", () =>
     Effect.gen(function*() {
       const session = yield* RtmSession.make()

@@ -28,7 +28,7 @@ interface Property {
   readonly optional: boolean
   readonly guard: Guard
   /** The property's type, for {@link generateObjects}. */
-  readonly ast?: AST.AST
+  readonly ast: AST.AST
 }
 
 const always: Guard = () => true
@@ -125,18 +125,17 @@ const inlineCheck = (ast: AST.AST): string | undefined => {
  * The struct guard as straight-line code, one property access per field
  * with its name written in: each access then has a site of its own, where
  * the shared loop above looks up every name at one (megamorphic) site, some
- * 300 ns for a \`message\`. The same checks in the same order, so the same
+ * 300 ns for a `message`. The same checks in the same order, so the same
  * verdicts. Undefined where code cannot be generated (a runtime that
- * forbids \`new Function\`), and the loop is kept.
+ * forbids `new Function`), and the loop is kept.
  */
-const generateObjects = (properties: ReadonlyArray<Property & { readonly ast?: AST.AST }>): Guard | undefined => {
+const generateObjects = (properties: ReadonlyArray<Property>): Guard | undefined => {
   const guards: Array<Guard> = []
   let body = "if (typeof r !== \"object\" || r === null || Array.isArray(r)) return false\nlet v\n"
   for (const property of properties) {
     const name = JSON.stringify(property.name)
     const present = property.own ? `Object.hasOwn(r, ${name})` : `${name} in r`
-    const inline = property.ast === undefined ? undefined : inlineCheck(property.ast)
-    let check = inline
+    let check = inlineCheck(property.ast)
     if (check === undefined) {
       guards.push(property.guard)
       check = `g${guards.length - 1}(v)`
