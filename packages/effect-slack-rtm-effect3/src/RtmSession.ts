@@ -447,10 +447,15 @@ const openSession = (options: Options) =>
 
     /** The consumer's side: what it takes frees room, and a marker it has taken counts no more drops. */
     const events = Mailbox.toStream(mailbox).pipe(Stream.mapChunks((chunk) => {
+      // The sizes taken go in one step at the end: a shift per event was 1–2% of the session's CPU.
+      let taken = 0
       for (const event of chunk) {
-        if (event.type !== "events_dropped") bytesBuffered -= sizes.shift()!
+        if (event.type !== "events_dropped") bytesBuffered -= sizes[taken++]!
         else if (event === openMarker) openMarker = undefined
       }
+      // Every buffered event is taken, unless some arrived between the take and this.
+      if (taken === sizes.length) sizes.length = 0
+      else sizes.splice(0, taken)
       if (paused && sizes.length <= inboundWindow.events / 4 && bytesBuffered <= inboundWindow.bytes / 4) readOn()
       return chunk
     }))

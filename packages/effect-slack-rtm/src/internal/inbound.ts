@@ -168,12 +168,18 @@ export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent, size: number): 
  */
 export const events = <E>(inbound: Inbound<E>): Stream.Stream<RtmEvent, E> =>
   Stream.fromQueue(inbound.queue).pipe(Stream.mapArray((events) => {
+    // The sizes taken go in one step at the end: a shift per event was 1–2% of the session's CPU.
+    const sizes = inbound.sizes
+    let taken = 0
     for (const event of events) {
-      if (event.type !== "events_dropped") inbound.bytes -= inbound.sizes.shift()!
+      if (event.type !== "events_dropped") inbound.bytes -= sizes[taken++]!
       else if (event === inbound.openMarker) inbound.openMarker = undefined
     }
+    // Every buffered event is taken, unless some arrived between the take and this.
+    if (taken === sizes.length) sizes.length = 0
+    else sizes.splice(0, taken)
     if (
-      inbound.paused && inbound.sizes.length <= inbound.window.events / 4 && inbound.bytes <= inbound.window.bytes / 4
+      inbound.paused && sizes.length <= inbound.window.events / 4 && inbound.bytes <= inbound.window.bytes / 4
     ) {
       readOn(inbound)
     }
