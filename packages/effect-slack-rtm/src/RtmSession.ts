@@ -330,7 +330,7 @@ const openSession = (options: Options) =>
     const inbound = yield* Inbound.make<SessionError>({
       capacity: options.inboundCapacity ?? 10_000,
       maxBytes: options.inboundBytes ?? 4 * 1024 * 1024,
-      setReading: (reading) => link.current?.setPaused(!reading),
+      setPaused: (paused) => link.current?.setPaused(paused),
       awaitsReply: () => Outbox.awaitsReply(outbox)
     }, context)
     const outbox: Outbox.Outbox = yield* Outbox.make({

@@ -52,8 +52,8 @@ export interface Inbound<E> {
   openMarker: Marker | undefined
   /** The events, and the bytes, that pause the socket once either is reached. */
   readonly window: { readonly events: number; readonly bytes: number }
-  /** Stops or starts reading the current socket. */
-  readonly setReading: (reading: boolean) => void
+  /** Pauses (true) or resumes (false) reading the current socket. */
+  readonly setPaused: (paused: boolean) => void
   /** Whether a reply is awaited, so that the socket must be read. */
   readonly awaitsReply: () => boolean
   /** Whether the buffer has stopped the socket. */
@@ -71,7 +71,7 @@ const windowLimit = { events: 512, bytes: 512 * 1024 }
 
 /**
  * Makes a buffer for `capacity` events whose frames add up to at most
- * `maxBytes`. It stops and starts reading the socket with `setReading`, and
+ * `maxBytes`. It stops and starts reading the socket with `setPaused`, and
  * never stops it while `awaitsReply()`.
  *
  * @since 1.0.0
@@ -80,7 +80,7 @@ export const make = <E>(
   options: {
     readonly capacity: number
     readonly maxBytes: number
-    readonly setReading: (reading: boolean) => void
+    readonly setPaused: (paused: boolean) => void
     readonly awaitsReply: () => boolean
   },
   context: Context.Context<never>
@@ -110,7 +110,7 @@ export const make = <E>(
 export const readOn = <E>(inbound: Inbound<E>): void => {
   if (!inbound.paused) return
   inbound.paused = false
-  inbound.setReading(true)
+  inbound.setPaused(false)
 }
 
 /**
@@ -147,7 +147,7 @@ export const deliver = <E>(inbound: Inbound<E>, event: RtmEvent, size: number): 
       !inbound.awaitsReply()
     ) {
       inbound.paused = true
-      inbound.setReading(false)
+      inbound.setPaused(true)
     }
     return
   }
