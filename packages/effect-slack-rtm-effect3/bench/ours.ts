@@ -51,6 +51,15 @@ export const ours: Ours = {
         options.ready()
         const consume = options.consumer === "chunks"
           ? Stream.runForEachChunk(session.events, (chunk) => Effect.sync(() => Chunk.forEach(chunk, options.onEvent)))
+          : options.consumer === "pull"
+          ? Effect.gen(function*() {
+            const pull = yield* Stream.toPull(session.events)
+            while (true) {
+              const next = yield* Effect.either(pull)
+              if (next._tag === "Left") return
+              for (const event of next.right) yield* Effect.sync(() => options.onEvent(event))
+            }
+          })
           : Stream.runForEach(session.events, (event) => Effect.sync(() => options.onEvent(event)))
         yield* Effect.raceFirst(consume, Effect.promise(() => options.stop))
       }).pipe(Effect.scoped, Effect.timeout("80 seconds"), Effect.provide(layerFor(options)), logAt("Warn"))

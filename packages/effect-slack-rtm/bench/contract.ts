@@ -53,14 +53,15 @@ export interface Command {
 export interface Ours {
   /**
    * Opens a session, waits `delayMs` after its `hello`, sends `command` (the blast), calls `ready`, and feeds
-   * every event to `onEvent` from a `Stream.runForEach` consumer (`each`)
-   * or a per-chunk consumer (`chunks`), until `stop` resolves.
+   * every event to `onEvent` from a `Stream.runForEach` consumer (`each`),
+   * a per-chunk consumer (`chunks`), or a loop that pulls chunks with
+   * `Stream.toPull` and runs an Effect per event (`pull`), until `stop` resolves.
    */
   readonly inbound: (
     options: Endpoint & {
       readonly command: Command
       readonly delayMs: number
-      readonly consumer: "each" | "chunks"
+      readonly consumer: "each" | "chunks" | "pull"
       readonly ready: () => void
       readonly onEvent: (event: BenchEvent) => void
       readonly stop: Promise<void>

@@ -22,6 +22,8 @@
  * - `ours`: `RtmSession.make`, every event validated, consumed with
  *   `Stream.runForEach(session.events, …)`: one Effect per event;
  * - `ours-chunks`: the same, consumed a chunk at a time;
+ * - `ours-pull`: the same, consumed by a loop over `Stream.toPull`, an
+ *   Effect per event (the Effect 3 edition's README advises it);
  * - `rtm-api`: `@slack/rtm-api`'s `RTMClient`, `on("message")`;
  * - `ws`: raw `ws` and `JSON.parse`, the ceiling.
  *
@@ -191,7 +193,7 @@ const makeCounter = (onFinish: (result: Record<string, unknown>) => void) => {
   }
 }
 
-const runOurs = async (consumer: "each" | "chunks") => {
+const runOurs = async (consumer: "each" | "chunks" | "pull") => {
   const ours = await loadOurs()
   let stop = () => {}
   const stopped = new Promise<void>((resolve) => stop = resolve)
@@ -250,6 +252,7 @@ const runWs = async () => {
 await runVariant(args.variant, {
   "ours": () => runOurs("each"),
   "ours-chunks": () => runOurs("chunks"),
+  "ours-pull": () => runOurs("pull"),
   "rtm-api": () => runRtmApi(),
   "ws": () => runWs()
 })

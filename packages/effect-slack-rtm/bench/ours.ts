@@ -48,6 +48,15 @@ export const ours: Ours = {
             Effect.sync(() => {
               for (const event of events) options.onEvent(event)
             }))
+          : options.consumer === "pull"
+          ? Effect.gen(function*() {
+            const pull = yield* Stream.toPull(session.events)
+            while (true) {
+              const next = yield* Effect.exit(pull)
+              if (next._tag === "Failure") return
+              for (const event of next.value) yield* Effect.sync(() => options.onEvent(event))
+            }
+          })
           : Stream.runForEach(session.events, (event) => Effect.sync(() => options.onEvent(event)))
         yield* Effect.raceFirst(consume, Effect.promise(() => options.stop))
       }).pipe(Effect.scoped, Effect.timeout("80 seconds"), Effect.provide(layerFor(options)), logAt("Warn"))

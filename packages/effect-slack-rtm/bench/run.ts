@@ -260,8 +260,10 @@ const plans: ReadonlyArray<Plan> = [
     variants: [
       v4("ours"),
       v4("ours-chunks", "v4-chunks"),
+      v4("ours-pull", "v4-pull"),
       v3("ours"),
       v3("ours-chunks", "v3-chunks"),
+      v3("ours-pull", "v3-pull"),
       peer("rtm-api"),
       peer("ws")
     ],
@@ -823,6 +825,13 @@ const comparisons = (data: Data): { readonly targets: Array<Comparison>; readonl
     row("events/s, chunk consumer", "perSecond", "higher", "rtm-api", fig("inbound", "rtm-api", eps, "-chunks")),
     row("events/s, chunk consumer", "perSecond", "higher", "raw ws + JSON.parse", fig("inbound", "ws", eps, "-chunks")),
     row(
+      "events/s, pull loop (`Stream.toPull`)",
+      "perSecond",
+      "higher",
+      "rtm-api",
+      fig("inbound", "rtm-api", eps, "-pull")
+    ),
+    row(
       "heap per idle session, no consumer",
       "bytes",
       "lower",
@@ -1034,7 +1043,8 @@ ${table(others)}
     plan("inbound").runs
   } runs; 20,000 warm-up events, then 100,000 timed ~300-byte \`message\` events,
 blasted as fast as the socket drains, 2 s after \`hello\` in every variant (when \`@slack/rtm-api\` becomes "ready"), so that
-start-up JIT and GC work is over. \`v4\`/\`v3\` consume with \`Stream.runForEach\` (an Effect per event), \`-chunks\` one chunk at a time.
+start-up JIT and GC work is over. \`v4\`/\`v3\` consume with \`Stream.runForEach\` (an Effect per event), \`-chunks\` one chunk at a time,
+\`-pull\` with a loop over \`Stream.toPull\` (an Effect per event).
 \`dropped\`: events the session's bounded buffer (10,000) dropped because the consumer fell behind; they end the window but
 do not count as delivered. \`CPU µs/event\`: the client's CPU time over the window per delivered event.
 
