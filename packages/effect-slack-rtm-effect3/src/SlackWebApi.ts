@@ -135,6 +135,8 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
   return Duration.min(asked, maxRetryAfter)
 }
 
+const decoder = new TextDecoder()
+
 /**
  * Reads the body as a stream, up to `limit` bytes. Past that it stops, and
  * the rest is never read (the stream is cancelled); `complete` is then false.
@@ -161,7 +163,7 @@ const readBody = (response: HttpClientResponse, limit: number) =>
       }))
     // A response without a body (a 204, say) has no stream: its text is empty.
     if (failure !== undefined && failure.reason !== "EmptyBody") return yield* Effect.fail(failure)
-    return { text: new TextDecoder().decode(Buffer.concat(chunks)), complete }
+    return { text: decoder.decode(Buffer.concat(chunks)), complete }
   })
 
 /**
